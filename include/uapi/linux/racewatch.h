@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * racewatch: hardware-watchpoint access tracing for data-race detection.
+ *
+ * This header is the only ABI between racewatch.ko and user space. The module
+ * registers the misc device /dev/racewatch (mode 0600). A session is one open
+ * file: watches made through it belong to it and are disarmed when it closes.
+ * Access records are read with read(2) on the same file and can be waited for
+ * with poll(2); each record starts with its type and size.
+ *
+ * Every ioctl argument starts with ``__u32 size`` which must equal the size of
+ * the structure the caller was compiled against; reserved fields must be zero
+ * and unknown flags are refused, so the structures can grow later.
+ */
+#ifndef _UAPI_LINUX_RACEWATCH_H
+#define _UAPI_LINUX_RACEWATCH_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define RACEWATCH_DEVICE	"/dev/racewatch"
+#define RACEWATCH_API_VERSION	1
+
+/* Feature bits reported by RACEWATCH_IOC_GET_INFO. */
+#define RACEWATCH_FEAT_RW_CLASSIFY	(1ULL << 0) /* reads told from writes (two slots) */
+#define RACEWATCH_FEAT_USER_STACK	(1ULL << 1) /* frame-pointer user stacks in records */
+#define RACEWATCH_FEAT_FOLLOW_THREADS	(1ULL << 2) /* threads created later are armed */
+#define RACEWATCH_FEAT_REGS		(1ULL << 3) /* user register snapshot in records */
+
+/**
+ * struct racewatch_info - what the module offers (RACEWATCH_IOC_GET_INFO, out)
+ * @size: in: sizeof(struct racewatch_info)
+ * @api_version: RACEWATCH_API_VERSION of the module
+ * @features: RACEWATCH_FEAT_* bits
+ * @slots: debug-register slots per thread on this machine
+ * @max_watches: most watches one open file may hold
+ * @ring_records: capacity of the session's record ring, in records
+ * @max_stack: most user stack frames one record carries
+ * @reserved: zero
+ */
+struct racewatch_info {
+	__u32 size;
+	__u32 api_version;
+	__u64 features;
+	__u32 slots;
+	__u32 max_watches;
+	__u32 ring_records;
+	__u32 max_stack;
+	__u64 reserved[4];
+};
+
+/* Watch kinds: which accesses trap. */
+#define RACEWATCH_KIND_WRITE	1 /* writes only; one debug register per thread */
+#define RACEWATCH_KIND_RW	2 /* reads and writes, told apart; two debug registers */
+
+/* struct racewatch_watch.flags */
+#define RACEWATCH_WATCH_NO_FOLLOW	(1U << 0) /* do not arm threads created later */
+#define RACEWATCH_WATCH_FLAGS_ALL	(RACEWATCH_WATCH_NO_FOLLOW)
+
+/**
+ * struct racewatch_watch - arm a watchpoint in a process (RACEWATCH_IOC_WATCH)
+ * @size: sizeof(struct racewatch_watch)
+ * @flags: RACEWATCH_WATCH_* flags
+ * @pid: thread-group id of the target process
+ * @kind: RACEWATCH_KIND_WRITE or RACEWATCH_KIND_RW
+ * @addr: user virtual address in the target, aligned to @len
+ * @len: 1, 2, 4 or 8 bytes
+ * @id: out: watch id, unique within the open file, never 0
+ * @threads: out: threads armed when the watch was made
+ * @reserved: zero
+ *
+ * Arms every thread the process has when the call is made; unless
+ * RACEWATCH_WATCH_NO_FOLLOW is set, threads it creates later (clone with
+ * CLONE_THREAD) are armed before they run user code. Child processes made
+ * by fork are not armed: their private memory is their own.
+ */
+struct racewatch_watch {
+	__u32 size;
+	__u32 flags;
+	__u32 pid;
+	__u32 kind;
+	__u64 addr;
+	__u32 len;
+	__u32 id;
+	__u32 threads;
+	__u32 reserved[3];
+};
+
+/**
+ * struct racewatch_unwatch - disarm a watch (RACEWATCH_IOC_UNWATCH)
+ * @size: sizeof(struct racewatch_unwatch)
+ * @id: watch id from RACEWATCH_IOC_WATCH
+ * @reserved: zero
+ */
+struct racewatch_unwatch {
+	__u32 size;
+	__u32 id;
+	__u64 reserved[2];
+};
+
+/**
+ * struct racewatch_watch_info - one watch as listed by RACEWATCH_IOC_LIST
+ * @id: watch id
+ * @pid: target process
+ * @kind: RACEWATCH_KIND_*
+ * @len: watched length in bytes
+ * @addr: watched address in the target
+ * @threads: threads currently armed (breakpoints registered)
+ * @flags: RACEWATCH_WATCH_* flags the watch was made with
+ * @hits: records produced by this watch (including dropped ones)
+ * @reserved: zero
+ */
+struct racewatch_watch_info {
+	__u32 id;
+	__u32 pid;
+	__u32 kind;
+	__u32 len;
+	__u64 addr;
+	__u32 threads;
+	__u32 flags;
+	__u64 hits;
+	__u64 reserved[3];
+};
+
+/**
+ * struct racewatch_list - list the session's watches (RACEWATCH_IOC_LIST)
+ * @size: sizeof(struct racewatch_list)
+ * @count: in: entries @watches has room for; out: number of watches the
+ *	session holds (may exceed the room given; only the room is filled)
+ * @watches: user pointer to an array of struct racewatch_watch_info
+ * @reserved: zero
+ */
+struct racewatch_list {
+	__u32 size;
+	__u32 count;
+	__u64 watches;
+	__u64 reserved[2];
+};
+
+/**
+ * struct racewatch_stats - session counters (RACEWATCH_IOC_GET_STATS, out)
+ * @size: in: sizeof(struct racewatch_stats)
+ * @watches: watches held by the session
+ * @records: records written to the ring
+ * @dropped: records lost because the ring was full
+ * @read: records read by user space
+ * @armed_threads: breakpoints currently registered, counted per thread
+ * @arm_failures: threads that could not be armed (e.g. no free slot)
+ * @reserved: zero
+ */
+struct racewatch_stats {
+	__u32 size;
+	__u32 watches;
+	__u64 records;
+	__u64 dropped;
+	__u64 read;
+	__u64 armed_threads;
+	__u64 arm_failures;
+	__u64 reserved[4];
+};
+
+#define RACEWATCH_IOC_MAGIC	0xbc
+
+#define RACEWATCH_IOC_GET_INFO	_IOWR(RACEWATCH_IOC_MAGIC, 0x00, struct racewatch_info)
+#define RACEWATCH_IOC_WATCH	_IOWR(RACEWATCH_IOC_MAGIC, 0x01, struct racewatch_watch)
+#define RACEWATCH_IOC_UNWATCH	_IOW(RACEWATCH_IOC_MAGIC, 0x02, struct racewatch_unwatch)
+#define RACEWATCH_IOC_LIST	_IOWR(RACEWATCH_IOC_MAGIC, 0x03, struct racewatch_list)
+#define RACEWATCH_IOC_GET_STATS	_IOWR(RACEWATCH_IOC_MAGIC, 0x04, struct racewatch_stats)
+
+/* Record types; every record read from the device starts with type and size. */
+#define RACEWATCH_REC_ACCESS	1
+
+/* struct racewatch_access.access */
+#define RACEWATCH_ACCESS_READ	1
+#define RACEWATCH_ACCESS_WRITE	2
+
+/* struct racewatch_access.flags */
+#define RACEWATCH_ACCESS_F_VALUE_OK	(1U << 0) /* @value could be read */
+#define RACEWATCH_ACCESS_F_STACK_TRUNC	(1U << 1) /* stack walk stopped at the depth limit */
+
+#define RACEWATCH_MAX_STACK	32
+
+/**
+ * struct racewatch_regs - user registers at the trap
+ * @ip: instruction pointer (x86: the instruction after the access)
+ * @sp: stack pointer
+ * @bp: frame pointer register
+ * @r14: r14 (Go's current goroutine on amd64)
+ * @flags: eflags
+ * @fsbase: thread pointer (glibc's pthread_t on x86-64)
+ */
+struct racewatch_regs {
+	__u64 ip;
+	__u64 sp;
+	__u64 bp;
+	__u64 r14;
+	__u64 flags;
+	__u64 fsbase;
+};
+
+/**
+ * struct racewatch_access - one trapped access (read from /dev/racewatch)
+ * @type: RACEWATCH_REC_ACCESS
+ * @size: size of this record in bytes: the fixed part plus 8 * @nr_stack
+ * @time_ns: CLOCK_MONOTONIC time of the trap, right after the access
+ * @pid: thread-group id of the accessing process
+ * @tid: accessing thread
+ * @cpu: CPU the trap was taken on
+ * @watch_id: the watch that fired
+ * @addr: the watched address in this process
+ * @value: the watched bytes right after the access (little endian, zero-extended)
+ * @access: RACEWATCH_ACCESS_READ or RACEWATCH_ACCESS_WRITE
+ * @len: watched length
+ * @flags: RACEWATCH_ACCESS_F_* flags
+ * @nr_stack: number of entries in @stack
+ * @seq: per-session sequence number of the record, including dropped ones:
+ *	a gap in @seq is the number of records dropped there
+ * @comm: command name of the accessing thread
+ * @regs: user registers at the trap
+ * @stack: return addresses, innermost caller first (the trapping ip is @regs.ip)
+ */
+struct racewatch_access {
+	__u32 type;
+	__u32 size;
+	__u64 time_ns;
+	__u32 pid;
+	__u32 tid;
+	__u32 cpu;
+	__u32 watch_id;
+	__u64 addr;
+	__u64 value;
+	__u8 access;
+	__u8 len;
+	__u16 flags;
+	__u32 nr_stack;
+	__u64 seq;
+	char comm[16];
+	struct racewatch_regs regs;
+	__u64 stack[];
+};
+
+_Static_assert(sizeof(struct racewatch_info) == 64, "racewatch_info ABI");
+_Static_assert(sizeof(struct racewatch_watch) == 48, "racewatch_watch ABI");
+_Static_assert(sizeof(struct racewatch_unwatch) == 24, "racewatch_unwatch ABI");
+_Static_assert(sizeof(struct racewatch_watch_info) == 64, "racewatch_watch_info ABI");
+_Static_assert(sizeof(struct racewatch_list) == 32, "racewatch_list ABI");
+_Static_assert(sizeof(struct racewatch_stats) == 80, "racewatch_stats ABI");
+_Static_assert(sizeof(struct racewatch_access) == 128, "racewatch_access ABI");
+
+#endif /* _UAPI_LINUX_RACEWATCH_H */
