@@ -43,7 +43,7 @@ trap cleanup EXIT
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,root,lib/modules,rw/selftests/progs,usr/bin}
 cp /bin/busybox "$root/bin/busybox"
 cp "$out/racewatch.ko" "$root/lib/modules/racewatch.ko"
-cp "$top/scripts/run-tests.sh" "$top/scripts/demo.sh" "$root/rw/"
+cp "$top"/scripts/run-tests.sh "$top"/scripts/demo.sh "$root/rw/" 2>/dev/null || true
 [ -d "$out/selftests" ] && cp -a "$out/selftests/." "$root/rw/selftests/"
 for p in "$out"/racewatch "$out"/racewatchd; do
 	[ -x "$p" ] && cp "$p" "$root/rw/"
@@ -132,8 +132,9 @@ timeout --kill-after=10 "${VM_TIMEOUT:-1800}" qemu-system-x86_64 \
 	-nographic -no-reboot -monitor none -serial stdio -display none \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic" </dev/null \
-	| tr -d '\r' | tee "$log" | { if [ "${V:-0}" = 1 ]; then cat; else \
-		sed -n '/racewatch-vm: kernel/,$p' | grep -v '^racewatch-vm: dmesg-\|^racewatch-vm: done'; fi; }
+	| tr -d '\r' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' | tee "$log" \
+	| { if [ "${V:-0}" = 1 ]; then cat; else awk '/^racewatch-vm: kernel/ { on = 1 }
+		/^racewatch-vm: done/ { on = 0 } /^racewatch-vm: (dmesg-|done)/ { next } on { print }'; fi; }
 rc=${PIPESTATUS[0]}
 set -e
 trap 'rm -rf "$root" "$initrd" "$log"' EXIT
