@@ -72,6 +72,32 @@ struct rw_key {
 
 /* struct rw_sync_event.flags */
 #define RW_SYNC_F_RECURSIVE	(1U << 0) /* mutex is recursive: only the outermost pair counts */
+#define RW_SYNC_F_KEY_BUSY	(1U << 1) /* bpf_find_vma() could not run (mmap lock busy):
+					   * obj/obj2 fell back to RW_KEY_PRIVATE */
+#define RW_SYNC_F_WAKE_OP	(1U << 2) /* RW_OP_FUTEX_WAKE from FUTEX_WAKE_OP: obj2 released too */
+
+/*
+ * Tracer-internal: the BPF cookie of every uprobe (bpf/sync.bpf.c and
+ * user/lib/sync_source.c agree on it). Bits 0-7 op, 8-15 prim, 16-23 how
+ * the entry probe treats the arguments (RW_PROBE_*).
+ */
+#define RW_PROBE_PLAIN		0 /* obj = arg1 */
+#define RW_PROBE_MUTEX_LOCK	1 /* obj = arg1; skip if this thread already owns it */
+#define RW_PROBE_MUTEX_UNLOCK	2 /* obj = arg1; skip inner unlocks of a recursive mutex */
+#define RW_PROBE_COND_WAIT	3 /* obj = arg1 (cond), obj2 = arg2 (mutex) */
+#define RW_PROBE_STASH		4 /* remember arg1 for the return probe; no event at entry */
+#define RW_PROBE_STASH_MUTEX	5 /* as STASH, but not if this thread already owns the mutex */
+#define RW_PROBE_JOIN		6 /* arg = arg1 (pthread_t), no object */
+#define RW_COOKIE(op, prim, how) ((__u64)(op) | (__u64)(prim) << 8 | (__u64)(how) << 16)
+#define RW_COOKIE_OP(c)		((__u32)(c) & 0xff)
+#define RW_COOKIE_PRIM(c)	((__u32)((c) >> 8) & 0xff)
+#define RW_COOKIE_HOW(c)	((__u32)((c) >> 16) & 0xff)
+
+/* Slots of the tracer's per-CPU "stats" array (sync_source__drops() sums RW_SYNC_STAT_DROPS). */
+#define RW_SYNC_STAT_DROPS	0 /* ring buffer full: event lost */
+#define RW_SYNC_STAT_KEY_BUSY	1 /* events with RW_SYNC_F_KEY_BUSY */
+#define RW_SYNC_STAT_EVENTS	2 /* events written */
+#define RW_SYNC_STAT_MAX	3
 
 /**
  * struct rw_sync_event - one synchronization event
