@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Watches: find the target process, check the caller's rights over it, arm
+ * one (KIND_WRITE) or two (KIND_RW) user breakpoints in every thread, and
+ * undo all of it on any failure. Breakpoints are inherited by threads the
+ * process creates later (inherit + inherit_thread) unless the watch says
+ * RACEWATCH_WATCH_NO_FOLLOW; perf frees those children when the registered
+ * parent breakpoint is unregistered.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+
+#include "racewatch.h"
+
+static bool rw_kind_uses(u32 kind, int type)
+{
+	return type == RW_SLOT_W || kind == RACEWATCH_KIND_RW;
+}
+
+static struct task_struct *rw_find_process(u32 nr)
+{
+	struct task_struct *task;
+	struct pid *pid;
+
+	pid = find_get_pid(nr);
+	if (!pid)
+		return NULL;
+	task = get_pid_task(pid, PIDTYPE_TGID);
+	put_pid(pid);
+	return task;
+}
+
+/* CAP_SYS_PTRACE in the target's user namespace, as ptrace's own check. */
+static int rw_may_watch(struct task_struct *task)
+{
+	const struct cred *cred;
+	bool ok;
+
+	if (task->flags & PF_KTHREAD)
+		return -EPERM;
+	cred = get_task_cred(task);
+	ok = ns_capable(cred->user_ns, CAP_SYS_PTRACE);
+	put_cred(cred);
+	return ok ? 0 : -EPERM;
+}
+
+/*
+ * Take a reference on every thread of @leader's group. The array is sized
+ * from nr_threads and retried if the group grew meanwhile.
+ */
+static int rw_collect_threads(struct task_struct *leader, struct task_struct ***out,
+			      unsigned int *nr)
+{
+	struct task_struct **v, *t;
+	unsigned int cap, n, i;
+
+	cap = READ_ONCE(leader->signal->nr_threads) + 4;
+	for (;;) {
+		v = kcalloc(cap, sizeof(*v), GFP_KERNEL);
+		if (!v)
+			return -ENOMEM;
+		n = 0;
+		rcu_read_lock();
+		for_each_thread(leader, t) {
+			if (n == cap) {
+				n++;
+				break;
+			}
+			v[n++] = t;
+		}
+		if (n <= cap) {
+			for (i = 0; i < n; i++)
+				get_task_struct(v[i]);
+		}
+		rcu_read_unlock();
+		if (n <= cap)
+			break;
+		kfree(v);
+		cap *= 2;
+	}
+	*out = v;
+	*nr = n;
+	return 0;
+}
+
+static void rw_put_threads(struct task_struct **v, unsigned int n)
+{
+	while (n--)
+		put_task_struct(v[n]);
+	kfree(v);
+}
+
+static struct perf_event *rw_register(struct rw_watch *w, int type, struct task_struct *t)
+{
+	struct perf_event_attr attr;
+
+	hw_breakpoint_init(&attr);
+	attr.bp_addr = w->addr;
+	attr.bp_len = w->len;
+	attr.bp_type = type == RW_SLOT_W ? HW_BREAKPOINT_W : HW_BREAKPOINT_RW;
+	/* Kernel accesses (copy_to_user into the location) are not user accesses. */
+	attr.exclude_kernel = 1;
+	/* After exec the address means something else. */
+	attr.remove_on_exec = 1;
+	if (!(w->flags & RACEWATCH_WATCH_NO_FOLLOW)) {
+		attr.inherit = 1;
+		attr.inherit_thread = 1;
+	}
+	return register_user_hw_breakpoint(&attr, rw_bp_handler, &w->slot[type], t);
+}
+
+static void rw_unregister_thread(struct rw_thread_bps *tb)
+{
+	int type;
+
+	for (type = 0; type < RW_NR_SLOT_TYPES; type++) {
+		if (tb->bp[type])
+			unregister_hw_breakpoint(tb->bp[type]);
+		tb->bp[type] = NULL;
+	}
+}
+
+/*
+ * Arm one thread with every slot the kind needs. A thread that is already
+ * exiting answers -ESRCH; the caller skips it. Any other error is returned
+ * with this thread's partial arming undone.
+ */
+static int rw_arm_thread(struct rw_watch *w, struct task_struct *t, struct rw_thread_bps *tb)
+{
+	struct perf_event *bp;
+	int type;
+
+	for (type = 0; type < RW_NR_SLOT_TYPES; type++) {
+		if (!rw_kind_uses(w->kind, type))
+			continue;
+		bp = rw_register(w, type, t);
+		if (IS_ERR(bp)) {
+			rw_unregister_thread(tb);
+			return PTR_ERR(bp);
+		}
+		tb->bp[type] = bp;
+	}
+	return 0;
+}
+
+static int rw_arm_threads(struct rw_watch *w, struct task_struct **v, unsigned int n)
+{
+	unsigned int i;
+	int err;
+
+	w->threads = kcalloc(n, sizeof(*w->threads), GFP_KERNEL);
+	if (!w->threads)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		err = rw_arm_thread(w, v[i], &w->threads[w->nr_threads]);
+		if (err == -ESRCH)
+			continue;
+		if (err) {
+			atomic64_inc(&w->session->arm_failures);
+			return err;
+		}
+		w->nr_threads++;
+	}
+	return w->nr_threads ? 0 : -ESRCH;
+}
+
+static void rw_watch_free(struct rw_watch *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nr_threads; i++)
+		rw_unregister_thread(&w->threads[i]);
+	/* Unregistering waited for handlers on other CPUs; be sure of this CPU too. */
+	synchronize_rcu();
+	rw_trap_forget(w);
+	kfree(w->threads);
+	kfree(w);
+}
+
+/**
+ * rw_watch_arm() - make a watch: arm every thread of the target process
+ * @s: session the watch will belong to
+ * @req: validated request
+ * @id: the watch's id, reserved in the session's table
+ * @out: the armed watch
+ *
+ * Return: 0, or -ESRCH (no such process or no live thread), -EPERM (no
+ * CAP_SYS_PTRACE in the target's user namespace), -ENOSPC (a thread has no
+ * free debug register), -ENOMEM. On error nothing stays armed.
+ */
+int rw_watch_arm(struct rw_session *s, const struct racewatch_watch *req, u32 id,
+		 struct rw_watch **out)
+{
+	struct task_struct *leader, **v;
+	struct rw_watch *w;
+	unsigned int n;
+	int err, type;
+
+	leader = rw_find_process(req->pid);
+	if (!leader)
+		return -ESRCH;
+	err = rw_may_watch(leader);
+	if (err)
+		goto out_put_leader;
+
+	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	if (!w) {
+		err = -ENOMEM;
+		goto out_put_leader;
+	}
+	w->session = s;
+	w->id = id;
+	w->pid = req->pid;
+	w->kind = req->kind;
+	w->len = req->len;
+	w->flags = req->flags;
+	w->addr = req->addr;
+	atomic64_set(&w->hits, 0);
+	for (type = 0; type < RW_NR_SLOT_TYPES; type++) {
+		w->slot[type].watch = w;
+		w->slot[type].type = type;
+	}
+
+	err = rw_collect_threads(leader, &v, &n);
+	if (err)
+		goto out_free_watch;
+	err = rw_arm_threads(w, v, n);
+	rw_put_threads(v, n);
+	if (err)
+		goto out_free_watch;
+
+	put_task_struct(leader);
+	*out = w;
+	return 0;
+
+out_free_watch:
+	rw_watch_free(w);
+out_put_leader:
+	put_task_struct(leader);
+	return err;
+}
+
+/**
+ * rw_watch_disarm() - unregister every breakpoint of a watch and free it
+ * @w: the watch, already removed from its session's table
+ *
+ * Sleeps. When it returns no handler runs for @w any more.
+ */
+void rw_watch_disarm(struct rw_watch *w)
+{
+	rw_watch_free(w);
+}
+
+/**
+ * rw_watch_live_threads() - threads in which the watch is armed right now
+ * @w: the watch; the caller holds its session's lock
+ *
+ * Counts the registered breakpoints whose thread has not exited (or exec'd)
+ * plus the copies threads created later inherited from them.
+ *
+ * Return: the number of threads.
+ */
+unsigned int rw_watch_live_threads(struct rw_watch *w)
+{
+	struct perf_event *bp, *child;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < w->nr_threads; i++) {
+		bp = w->threads[i].bp[RW_SLOT_W];
+		if (READ_ONCE(bp->state) >= PERF_EVENT_STATE_INACTIVE)
+			n++;
+		mutex_lock(&bp->child_mutex);
+		list_for_each_entry(child, &bp->child_list, child_list)
+			n++;
+		mutex_unlock(&bp->child_mutex);
+	}
+	return n;
+}
