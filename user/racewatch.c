@@ -2,7 +2,9 @@
 /*
  * racewatch: the command line front-end.
  *
- *   racewatch attach -p PID -w 0xADDR[:LEN] --raw     print access records
+ *   racewatch run -w SYM -- PROG ARGS      run PROG, report its data races
+ *   racewatch attach -p PID -w SYM         watch a running process
+ *   racewatch replay FILE                  detect again over a recording
  */
 #include <argp.h>
 #include <errno.h>
@@ -17,7 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
+#include "engine.h"
 #include "kdev.h"
+#include "launch.h"
+#include "session.h"
 
 #define MAX_WATCHES 64
 
@@ -101,79 +108,299 @@ static int parse_kind(const char *s, __u32 *kind)
 	return 0;
 }
 
-/* ---- raw record output ---------------------------------------------------------------------- */
+/* ---- options shared by run, attach and replay ------------------------------------------------ */
 
-struct raw_ctx {
-	FILE *out;
-	long max;
-	long seen;
+struct common_env {
+	const char *specs[MAX_WATCHES];
+	int nr_specs;
+	struct rw_session_opts so;
+	const char *output;
 };
 
-static int print_raw(void *ctx, const struct racewatch_access *r)
-{
-	struct raw_ctx *rc = ctx;
-	char comm[sizeof(r->comm) + 1] = {};
-	__u32 i;
+enum {
+	OPT_RECORD = 0x100,
+	OPT_WINDOW,
+};
 
-	memcpy(comm, r->comm, sizeof(r->comm));
-	fprintf(rc->out,
-		"time_ns=%" PRIu64 " seq=%" PRIu64 " watch=%u pid=%u tid=%u comm=%s cpu=%u "
-		"access=%s addr=0x%" PRIx64 " len=%u value=",
-		(uint64_t)r->time_ns, (uint64_t)r->seq, r->watch_id, r->pid, r->tid, comm, r->cpu,
-		r->access == RACEWATCH_ACCESS_WRITE ? "write" : "read", (uint64_t)r->addr, r->len);
-	if (r->flags & RACEWATCH_ACCESS_F_VALUE_OK)
-		fprintf(rc->out, "0x%" PRIx64, (uint64_t)r->value);
-	else
-		fputs("?", rc->out);
-	fprintf(rc->out, " ip=0x%" PRIx64 " sp=0x%" PRIx64 " stack=", (uint64_t)r->regs.ip,
-		(uint64_t)r->regs.sp);
-	for (i = 0; i < r->nr_stack; i++)
-		fprintf(rc->out, "%s0x%" PRIx64, i ? "," : "", (uint64_t)r->stack[i]);
-	fputc('\n', rc->out);
-	fflush(rc->out);
-	rc->seen++;
-	return rc->max > 0 && rc->seen >= rc->max;
+#define COMMON_OPTIONS								\
+	{ "format", 'f', "text|json", 0, "Report format (default text)" },		\
+	{ "output", 'o', "FILE", 0, "Write reports to FILE instead of stdout" },	\
+	{ "kind", 'k', "rw|write", 0,						\
+	  "Accesses to trap: reads and writes (default; two debug registers per "	\
+	  "location), or writes only (one)" },					\
+	{ "raw", 'r', NULL, 0, "Print every access record instead of detecting races" }, \
+	{ "record", OPT_RECORD, "FILE", 0, "Record the detector's input to FILE (racewatch replay)" }, \
+	{ "window", OPT_WINDOW, "MS", 0, "Reorder window in milliseconds (default 20)" }, \
+	{ "verbose", 'v', NULL, 0, "Say what is armed and attached; libbpf debug output" }
+
+static int common_parse(struct common_env *env, int key, char *arg, struct argp_state *state)
+{
+	char *end;
+	long v;
+
+	switch (key) {
+	case 'w':
+		if (env->nr_specs == MAX_WATCHES)
+			argp_error(state, "at most %d watches", MAX_WATCHES);
+		if (!strncmp(arg, "0x", 2)) {
+			struct watch_spec w;
+
+			if (parse_addr_spec(arg, &w))
+				argp_error(state, "invalid watch '%s'", arg);
+		}
+		env->specs[env->nr_specs++] = arg;
+		return 0;
+	case 'f':
+		if (!strcmp(arg, "text"))
+			env->so.format = RW_FORMAT_TEXT;
+		else if (!strcmp(arg, "json"))
+			env->so.format = RW_FORMAT_JSON;
+		else
+			argp_error(state, "--format is text or json, not '%s'", arg);
+		return 0;
+	case 'o':
+		env->output = arg;
+		return 0;
+	case 'k':
+		if (parse_kind(arg, &env->so.kind))
+			argp_error(state, "--kind is rw or write, not '%s'", arg);
+		return 0;
+	case 'r':
+		env->so.raw = true;
+		return 0;
+	case OPT_RECORD:
+		env->so.record_path = arg;
+		return 0;
+	case OPT_WINDOW:
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || v <= 0 || v > 60000)
+			argp_error(state, "--window is 1..60000 ms, not '%s'", arg);
+		env->so.reorder_ns = (__u64)v * 1000000;
+		return 0;
+	case 'v':
+		env->so.verbose = true;
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+static int open_output(struct common_env *env)
+{
+	env->so.sz = sizeof(env->so);
+	env->so.out = stdout;
+	if (!env->output)
+		return 0;
+	env->so.out = fopen(env->output, "w");
+	if (!env->so.out) {
+		fprintf(stderr, "racewatch: %s: %s\n", env->output, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void close_output(struct common_env *env)
+{
+	if (env->so.out && env->so.out != stdout)
+		fclose(env->so.out);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- run -------------------------------------------------------------------------------------- */
+
+static struct run_env {
+	struct common_env c;
+	char **argv;
+} run_env;
+
+static const char run_doc[] =
+"Run a program and report the data races on the locations you name.\n"
+"\n"
+"USAGE: racewatch run -w SYM[+OFF][:LEN]... [OPTIONS] -- PROG [ARGS...]\n"
+"\v"
+"PROG is started stopped at its entry point; its watches are armed and its\n"
+"synchronization (pthread mutexes, rwlocks, spinlocks, condition variables,\n"
+"semaphores, barriers, once, create/join, fork/wait, futexes) is traced\n"
+"before any of its own code runs, then it runs to its end. Races are printed\n"
+"as they are found, and a summary at the end.\n"
+"\n"
+"A watch is SYM[+OFF][:LEN] — a data symbol of the executable or of a shared\n"
+"library it loads, an optional byte offset into it, and a length of 1, 2, 4\n"
+"or 8 bytes (default: the symbol's size, which must then be 1, 2, 4 or 8) —\n"
+"or 0xADDR[:LEN]. Each location takes two debug registers per thread (one\n"
+"with --kind write); x86 has four.\n"
+"\n"
+"Exit status: 66 if a race was reported, else PROG's own status (128+N if\n"
+"it was killed by signal N); 1 if racewatch itself failed, 2 on bad usage.\n"
+"\n"
+"EXAMPLES:\n"
+"    racewatch run -w counter -- ./racy_counter\n"
+"        watch the global 'counter' of racy_counter\n"
+"    racewatch run -w stats+8:4 --format json -o races.json -- ./server -p 80\n"
+"        watch 4 bytes at offset 8 of 'stats'; JSON lines into races.json\n"
+"    racewatch run -w counter --record run.rec -- ./racy_counter\n"
+"        also keep the detector's input, to re-run with racewatch replay\n";
+
+static const struct argp_option run_opts[] = {
+	{ "watch", 'w', "SYM[+OFF][:LEN]", 0, "Location to watch (repeatable)" },
+	COMMON_OPTIONS,
+	{},
+};
+
+static error_t run_parse(int key, char *arg, struct argp_state *state)
+{
+	struct run_env *env = state->input;
+
+	switch (key) {
+	case ARGP_KEY_ARG:
+		/* The program and its arguments: everything from here on. */
+		env->argv = &state->argv[state->next - 1];
+		state->next = state->argc;
+		return 0;
+	case ARGP_KEY_END:
+		if (!env->argv)
+			argp_error(state, "no program to run (racewatch run -w SYM -- PROG ...)");
+		if (!env->c.nr_specs)
+			argp_error(state, "at least one -w location is needed");
+		return 0;
+	}
+	return common_parse(&env->c, key, arg, state);
+}
+
+static int wait_child(pid_t pid, int *status, bool block)
+{
+	pid_t r;
+
+	do
+		r = waitpid(pid, status, block ? 0 : WNOHANG);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static int exit_status_of(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct argp argp = { run_opts, run_parse, NULL, run_doc };
+	struct run_env *env = &run_env;
+	struct rw_session *s = NULL;
+	struct rw_session_stats st;
+	int err, i, status = 0, ret = 1, forwarded = 0;
+	pid_t pid = -1;
+
+	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, env))
+		return 2;
+	if (open_output(&env->c))
+		return 1;
+	err = install_signals();
+	if (err)
+		goto cleanup;
+
+	err = launch__start(env->argv, &pid);
+	if (err) {
+		pid = -1;
+		goto cleanup;
+	}
+	err = rw_session__new(&env->c.so, &s);
+	if (err)
+		goto cleanup;
+	err = rw_session__add_pid(s, pid);
+	if (err)
+		goto cleanup;
+	for (i = 0; i < env->c.nr_specs; i++) {
+		err = rw_session__watch(s, pid, env->c.specs[i]);
+		if (err)
+			goto cleanup;
+	}
+	err = launch__resume(pid);
+	if (err) {
+		fprintf(stderr, "racewatch: cannot resume %s: %s\n", env->argv[0], strerror(-err));
+		goto cleanup;
+	}
+
+	for (;;) {
+		if (exiting && forwarded < exiting) {
+			kill(pid, SIGTERM);
+			forwarded = exiting;
+		}
+		err = rw_session__poll(s, 50);
+		if (err && err != -EINTR)
+			goto cleanup;
+		if (wait_child(pid, &status, false) == pid) {
+			pid = -1;
+			break;
+		}
+	}
+	err = rw_session__finish(s);
+	if (err)
+		goto cleanup;
+	rw_session__stats(s, &st);
+	ret = st.races ? 66 : exit_status_of(status);
+cleanup:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		wait_child(pid, &status, true);
+	}
+	rw_session__free(s);
+	close_output(&env->c);
+	return ret;
 }
 
 /* ---- attach ----------------------------------------------------------------------------------- */
 
 static struct attach_env {
+	struct common_env c;
 	pid_t pid;
-	struct watch_spec watches[MAX_WATCHES];
-	int nr_watches;
-	__u32 kind;
-	bool raw;
 	long count;
 	double duration;
-	const char *output;
-} attach_env = { .kind = RACEWATCH_KIND_RW };
+} attach_env;
 
 static const char attach_doc[] =
-"Watch memory locations of a running process.\n"
+"Watch locations of a running process and report its data races.\n"
 "\n"
-"USAGE: racewatch attach -p PID -w 0xADDR[:LEN]... --raw [-c COUNT] [-d SECONDS]\n"
+"USAGE: racewatch attach -p PID -w SYM[+OFF][:LEN]|0xADDR[:LEN]... [OPTIONS]\n"
 "\v"
-"Every thread of PID gets a hardware watchpoint on each location (threads it\n"
-"creates later too); each access to a location is printed as one line of\n"
-"key=value fields: time_ns seq watch pid tid comm cpu access addr len value ip\n"
-"sp stack. The process is not stopped or changed. Ctrl-C detaches and disarms.\n"
+"Every thread of PID (and every thread it creates later) gets a hardware\n"
+"watchpoint on each location, and its synchronization is traced from now on.\n"
+"The process is not stopped or changed. racewatch runs until the process\n"
+"exits, Ctrl-C, or --duration; then it prints the summary and disarms\n"
+"everything. Synchronization that happened before the attach is not seen, so\n"
+"the first accesses after it may be reported against each other.\n"
 "\n"
-"LEN is 1, 2, 4 or 8 (default 8) and ADDR must be aligned to it.\n"
+"With --raw, each access is printed as one line of key=value fields (time_ns\n"
+"seq watch pid tid comm cpu access addr len value ip sp stack) and nothing is\n"
+"detected.\n"
+"\n"
+"Exit status: 66 if a race was reported, 0 otherwise, 1 on failure.\n"
 "\n"
 "EXAMPLES:\n"
-"    racewatch attach -p 4242 -w 0x55d0c0a04010 --raw\n"
-"        print every read and write of the 8 bytes at that address\n"
-"    racewatch attach -p 4242 -w 0x55d0c0a04010:4 --kind write --raw -c 100\n"
-"        writes only, to 4 bytes; stop after 100 records\n";
+"    racewatch attach -p 4242 -w counter\n"
+"        report races on the global 'counter' of process 4242\n"
+"    racewatch attach -p 4242 -w 0x55d0c0a04010 --raw -c 100\n"
+"        print the first 100 reads and writes of the 8 bytes at that address\n"
+"    racewatch attach -p 4242 -w 0x55d0c0a04010:4 --kind write --raw -d 10\n"
+"        writes only, to 4 bytes, for 10 seconds\n";
 
 static const struct argp_option attach_opts[] = {
 	{ "pid", 'p', "PID", 0, "Process to watch" },
-	{ "watch", 'w', "0xADDR[:LEN]", 0, "Location to watch (repeatable)" },
-	{ "kind", 'k', "rw|write", 0, "Accesses to trap: reads and writes (default), or writes" },
-	{ "raw", 'r', NULL, 0, "Print access records, one per line" },
-	{ "count", 'c', "N", 0, "Stop after N records" },
+	{ "watch", 'w', "SYM|0xADDR[:LEN]", 0, "Location to watch (repeatable)" },
+	{ "count", 'c', "N", 0, "With --raw: stop after N records" },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS" },
-	{ "output", 'o', "FILE", 0, "Write records to FILE instead of stdout" },
+	COMMON_OPTIONS,
 	{},
 };
 
@@ -188,107 +415,62 @@ static error_t attach_parse(int key, char *arg, struct argp_state *state)
 		env->pid = strtol(arg, &end, 10);
 		if (errno || *end || env->pid <= 0)
 			argp_error(state, "invalid PID '%s'", arg);
-		break;
-	case 'w':
-		if (env->nr_watches == MAX_WATCHES)
-			argp_error(state, "at most %d watches", MAX_WATCHES);
-		if (parse_addr_spec(arg, &env->watches[env->nr_watches++]))
-			argp_error(state, "invalid watch '%s'", arg);
-		break;
-	case 'k':
-		if (parse_kind(arg, &env->kind))
-			argp_error(state, "--kind is rw or write, not '%s'", arg);
-		break;
-	case 'r':
-		env->raw = true;
-		break;
+		return 0;
 	case 'c':
 		errno = 0;
 		env->count = strtol(arg, &end, 10);
 		if (errno || *end || env->count <= 0)
 			argp_error(state, "invalid count '%s'", arg);
-		break;
+		return 0;
 	case 'd':
 		errno = 0;
 		env->duration = strtod(arg, &end);
 		if (errno || *end || env->duration <= 0)
 			argp_error(state, "invalid duration '%s'", arg);
-		break;
-	case 'o':
-		env->output = arg;
-		break;
+		return 0;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
-		break;
+		return 0;
 	case ARGP_KEY_END:
 		if (!env->pid)
 			argp_error(state, "-p PID is required");
-		if (!env->nr_watches)
-			argp_error(state, "at least one -w is required");
-		if (!env->raw)
-			argp_error(state, "only --raw output is available in this version");
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
+		if (!env->c.nr_specs)
+			argp_error(state, "at least one -w location is needed");
+		if (env->count && !env->c.so.raw)
+			argp_error(state, "--count needs --raw");
+		return 0;
 	}
-	return 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return common_parse(&env->c, key, arg, state);
 }
 
 static int cmd_attach(int argc, char **argv)
 {
 	static const struct argp argp = { attach_opts, attach_parse, NULL, attach_doc };
 	struct attach_env *env = &attach_env;
-	struct raw_ctx rc = { .out = stdout };
-	struct kdev_opts kopts = { .sz = sizeof(kopts), .on_record = print_raw, .ctx = &rc };
-	struct racewatch_stats st;
-	struct kdev *dev = NULL;
-	int pidfd = -1, err, i;
+	struct rw_session *s = NULL;
+	struct rw_session_stats st;
+	int pidfd = -1, err, i, ret = 1;
 	double deadline = 0;
 
-	err = argp_parse(&argp, argc, argv, 0, NULL, env);
-	if (err)
+	if (argp_parse(&argp, argc, argv, 0, NULL, env))
 		return 2;
-	rc.max = env->count;
-	if (env->output) {
-		rc.out = fopen(env->output, "w");
-		if (!rc.out) {
-			fprintf(stderr, "racewatch: %s: %s\n", env->output, strerror(errno));
-			return 1;
-		}
-	}
-
-	err = kdev__open(&kopts, &dev);
-	if (err) {
-		fprintf(stderr, "racewatch: cannot open %s: %s%s\n", RACEWATCH_DEVICE,
-			strerror(-err), err == -ENOENT ? " (is racewatch.ko loaded?)" : "");
-		goto cleanup;
-	}
+	if (open_output(&env->c))
+		return 1;
 	pidfd = syscall(SYS_pidfd_open, env->pid, 0);
 	if (pidfd < 0) {
-		err = -errno;
 		fprintf(stderr, "racewatch: process %d: %s\n", env->pid, strerror(errno));
 		goto cleanup;
 	}
-	for (i = 0; i < env->nr_watches; i++) {
-		struct watch_spec *w = &env->watches[i];
-		struct racewatch_watch out;
-
-		err = kdev__watch(dev, env->pid, w->addr, w->len, env->kind, 0, &out);
-		if (err) {
-			fprintf(stderr, "racewatch: watch %s in process %d: %s\n", w->text, env->pid,
-				kdev__watch_strerror(err));
+	err = rw_session__new(&env->c.so, &s);
+	if (err)
+		goto cleanup;
+	err = rw_session__add_pid(s, env->pid);
+	if (err)
+		goto cleanup;
+	for (i = 0; i < env->c.nr_specs; i++) {
+		err = rw_session__watch(s, env->pid, env->c.specs[i]);
+		if (err)
 			goto cleanup;
-		}
-		fprintf(stderr, "racewatch: watch %u: 0x%llx:%u in process %d, %u thread(s) armed\n",
-			out.id, (unsigned long long)w->addr, w->len, env->pid, out.threads);
 	}
 	err = install_signals();
 	if (err)
@@ -297,43 +479,109 @@ static int cmd_attach(int argc, char **argv)
 		deadline = now_s() + env->duration;
 
 	while (!exiting) {
-		struct pollfd pfd[2] = {
-			{ .fd = kdev__fd(dev), .events = POLLIN },
-			{ .fd = pidfd, .events = POLLIN },
-		};
-		int n = poll(pfd, 2, 100);
+		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
 
-		if (n < 0 && errno != EINTR) {
-			err = -errno;
+		err = rw_session__poll(s, 50);
+		if (err && err != -EINTR)
 			goto cleanup;
+		if (env->count) {
+			rw_session__stats(s, &st);
+			if ((long)st.records >= env->count)
+				break;
 		}
-		n = kdev__consume(dev);
-		if (n < 0) {
-			err = n;
-			fprintf(stderr, "racewatch: reading records: %s\n", strerror(-err));
-			goto cleanup;
-		}
-		if (rc.max > 0 && rc.seen >= rc.max)
-			break;
-		if (pfd[1].revents & POLLIN) {
-			kdev__consume(dev);
+		if (poll(&pfd, 1, 0) == 1) {
 			fprintf(stderr, "racewatch: process %d exited\n", env->pid);
 			break;
 		}
 		if (deadline && now_s() >= deadline)
 			break;
 	}
-	err = 0;
-	if (!kdev__stats(dev, &st))
-		fprintf(stderr, "racewatch: %llu records, %llu dropped (ring full)\n",
-			(unsigned long long)st.records, (unsigned long long)st.dropped);
+	err = rw_session__finish(s);
+	if (err)
+		goto cleanup;
+	rw_session__stats(s, &st);
+	ret = st.races ? 66 : 0;
 cleanup:
 	if (pidfd >= 0)
 		close(pidfd);
-	kdev__free(dev);
-	if (rc.out && rc.out != stdout)
-		fclose(rc.out);
-	return err ? 1 : 0;
+	rw_session__free(s);
+	close_output(&env->c);
+	return ret;
+}
+
+/* ---- replay ----------------------------------------------------------------------------------- */
+
+static struct replay_env {
+	struct common_env c;
+	const char *path;
+} replay_env;
+
+static const char replay_doc[] =
+"Run the detector again over input recorded with --record.\n"
+"\n"
+"USAGE: racewatch replay [--format text|json] [-o FILE] RECORDING\n"
+"\v"
+"The recording holds the access records, sync events, watch descriptions and\n"
+"memory maps of a run; replay prints the same reports offline (symbolizing\n"
+"from the files the maps name, which must still exist). Exit status: 66 if a\n"
+"race was reported, 0 if none, 1 if the recording could not be read.\n"
+"\n"
+"EXAMPLE:\n"
+"    racewatch run -w counter --record run.rec -- ./racy_counter\n"
+"    racewatch replay --format json run.rec\n";
+
+static const struct argp_option replay_opts[] = {
+	{ "format", 'f', "text|json", 0, "Report format (default text)" },
+	{ "output", 'o', "FILE", 0, "Write reports to FILE instead of stdout" },
+	{},
+};
+
+static error_t replay_parse(int key, char *arg, struct argp_state *state)
+{
+	struct replay_env *env = state->input;
+
+	switch (key) {
+	case ARGP_KEY_ARG:
+		if (env->path)
+			argp_error(state, "one recording at a time");
+		env->path = arg;
+		return 0;
+	case ARGP_KEY_END:
+		if (!env->path)
+			argp_error(state, "which recording? (racewatch replay FILE)");
+		return 0;
+	}
+	return common_parse(&env->c, key, arg, state);
+}
+
+static __u64 replay_races;
+
+static void count_report(void *ctx, const struct rw_race_info *info)
+{
+	replay_races++;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	static const struct argp argp = { replay_opts, replay_parse, NULL, replay_doc };
+	struct replay_env *env = &replay_env;
+	struct rw_engine_opts eo = { .sz = sizeof(eo) };
+	int err;
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, env))
+		return 2;
+	if (open_output(&env->c))
+		return 1;
+	eo.out = env->c.so.out;
+	eo.format = env->c.so.format;
+	eo.on_report = count_report;
+	err = rw_replay(env->path, &eo);
+	close_output(&env->c);
+	if (err < 0) {
+		fprintf(stderr, "racewatch: replay %s: %s\n", env->path, strerror(-err));
+		return 1;
+	}
+	return replay_races ? 66 : 0;
 }
 
 /* ---- dispatch --------------------------------------------------------------------------------- */
@@ -346,7 +594,9 @@ static void usage(FILE *f)
 		"Find data races with hardware watchpoints and eBPF, without rebuilding anything.\n"
 		"\n"
 		"Commands:\n"
+		"  run      run a program and report its data races (racewatch run --help)\n"
 		"  attach   watch locations of a running process (racewatch attach --help)\n"
+		"  replay   run the detector again over a recording (racewatch replay --help)\n"
 		"\n"
 		"racewatch needs root and the racewatch.ko module (/dev/racewatch).\n");
 }
@@ -365,9 +615,17 @@ int main(int argc, char **argv)
 		printf("%s\n", argp_program_version);
 		return 0;
 	}
+	if (!strcmp(argv[1], "run")) {
+		argv[1] = "racewatch run";
+		return cmd_run(argc - 1, argv + 1);
+	}
 	if (!strcmp(argv[1], "attach")) {
 		argv[1] = "racewatch attach";
 		return cmd_attach(argc - 1, argv + 1);
+	}
+	if (!strcmp(argv[1], "replay")) {
+		argv[1] = "racewatch replay";
+		return cmd_replay(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "racewatch: unknown command '%s'\n", argv[1]);
 	usage(stderr);
