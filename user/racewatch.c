@@ -147,6 +147,11 @@ static int common_parse(struct common_env *env, int key, char *arg, struct argp_
 
 			if (parse_addr_spec(arg, &w))
 				argp_error(state, "invalid watch '%s'", arg);
+		} else if (strchr(arg, ':')) {
+			const char *l = strrchr(arg, ':') + 1;
+
+			if (strcmp(l, "1") && strcmp(l, "2") && strcmp(l, "4") && strcmp(l, "8"))
+				argp_error(state, "'%s': LEN must be 1, 2, 4 or 8", arg);
 		}
 		env->specs[env->nr_specs++] = arg;
 		return 0;
@@ -603,6 +608,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	argp_err_exit_status = 2;
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * End to end, in the VM: `racewatch run -w counter -- PROG` on the seeds'
+ * racy counter and its fixes, at -O0 (PIE) and -O2 (non-PIE). A racy program
+ * must get a report whose two stacks name the racing function and source
+ * file, and exit 66; a race-free one must get no report and its own status.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#define OUT_MAX (256 * 1024)
+
+static char bindir[PATH_MAX];
+
+static const char *dir_of_self(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (bindir[0])
+		return bindir;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return ".";
+	exe[n] = '\0';
+	snprintf(bindir, sizeof(bindir), "%s", dirname(exe));
+	return bindir;
+}
+
+/* Run a shell command line; its stdout+stderr into out. Returns the exit status or -1. */
+static int run_cmd(char *out, size_t size, const char *fmt, ...)
+{
+	char cmd[4096];
+	size_t len = 0;
+	va_list ap;
+	FILE *f;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd) - 8, fmt, ap);
+	va_end(ap);
+	strcat(cmd, " 2>&1");
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (len < size - 1) {
+		size_t n = fread(out + len, 1, size - 1 - len, f);
+
+		if (!n)
+			break;
+		len += n;
+	}
+	out[len] = '\0';
+	st = pclose(f);
+	if (st == -1 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+FIXTURE(run) {
+	char *out;
+	char racewatch[PATH_MAX];
+	char progs[PATH_MAX];
+};
+
+FIXTURE_VARIANT(run) {
+	const char *opt;	/* "" for -O0 PIE, "-O2" for -O2 non-PIE */
+};
+
+FIXTURE_VARIANT_ADD(run, O0_pie) { .opt = "" };
+FIXTURE_VARIANT_ADD(run, O2_nopie) { .opt = "-O2" };
+
+FIXTURE_SETUP(run)
+{
+	if (access("/dev/racewatch", R_OK | W_OK))
+		SKIP(return, "/dev/racewatch is not there (racewatch.ko not loaded)");
+	self->out = malloc(OUT_MAX);
+	ASSERT_NE(NULL, self->out);
+	snprintf(self->racewatch, sizeof(self->racewatch), "%s/../racewatch", dir_of_self());
+	snprintf(self->progs, sizeof(self->progs), "%s/progs", dir_of_self());
+	ASSERT_EQ(0, access(self->racewatch, X_OK));
+}
+
+FIXTURE_TEARDOWN(run)
+{
+	free(self->out);
+}
+
+#define RUN(prog, extra)							\
+	run_cmd(self->out, OUT_MAX, "%s run %s -w counter -- %s/%s%s",	\
+		self->racewatch, extra, self->progs, prog, variant->opt)
+
+/* Both stacks of the report name worker() in the program's source file. */
+static void expect_counter_report(struct __test_metadata *_metadata, const char *out,
+				  const char *src)
+{
+	char frame[128];
+
+	EXPECT_NE(NULL, strstr(out, "WARNING: DATA RACE"));
+	EXPECT_NE(NULL, strstr(out, "(counter, 8 bytes)"));
+	EXPECT_NE(NULL, strstr(out, "Previous "));
+	snprintf(frame, sizeof(frame), " worker %s:", src);
+	EXPECT_LE(2, count_of(out, frame));
+	EXPECT_NE(NULL, strstr(out, "racewatch: 1 data race"));
+}
+
+TEST_F(run, racy_counter_is_reported_with_both_stacks)
+{
+	int st = RUN("racy_counter", "");
+
+	EXPECT_EQ(66, st);
+	expect_counter_report(_metadata, self->out, "racy_counter.c");
+	if (!variant->opt[0]) {
+		/* -O0: the write is line 22, the read line 19 of progs/racy_counter.c. */
+		EXPECT_NE(NULL, strstr(self->out, "racy_counter.c:22"));
+	}
+	TH_LOG("%s", self->out);
+}
+
+TEST_F(run, logging_in_the_window_is_still_one_race)
+{
+	int st = RUN("counter_log", "");
+
+	EXPECT_EQ(66, st);
+	expect_counter_report(_metadata, self->out, "counter_log.c");
+	EXPECT_LE(4, count_of(self->out, "logging\n"));
+}
+
+TEST_F(run, mutex_fix_is_silent)
+{
+	int st = RUN("counter_mutex", "");
+
+	EXPECT_EQ(0, st);
+	EXPECT_EQ(NULL, strstr(self->out, "DATA RACE"));
+	EXPECT_NE(NULL, strstr(self->out, "Final Counter: 4"));
+	if (st)
+		TH_LOG("%s", self->out);
+}
+
+TEST_F(run, atomic_fix_is_silent)
+{
+	int st = RUN("counter_atomic", "");
+
+	EXPECT_EQ(0, st);
+	EXPECT_EQ(NULL, strstr(self->out, "DATA RACE"));
+	EXPECT_NE(NULL, strstr(self->out, "Final Counter: 4"));
+	if (st)
+		TH_LOG("%s", self->out);
+}
+
+TEST_F(run, join_handoff_is_silent)
+{
+	int st = RUN("counter_join", "");
+
+	EXPECT_EQ(0, st);
+	EXPECT_EQ(NULL, strstr(self->out, "DATA RACE"));
+	EXPECT_NE(NULL, strstr(self->out, "Final Counter: 42"));
+	if (st)
+		TH_LOG("%s", self->out);
+}
+
+TEST_F(run, read_only_sharing_is_silent)
+{
+	int st = RUN("counter_readonly", "");
+
+	EXPECT_EQ(0, st);
+	EXPECT_EQ(NULL, strstr(self->out, "DATA RACE"));
+	EXPECT_NE(NULL, strstr(self->out, "sums 21 21 21"));
+	if (st)
+		TH_LOG("%s", self->out);
+}
+
+TEST_F(run, json_report_is_one_object_per_line)
+{
+	int st = RUN("racy_counter", "--format json");
+	char *line, *save = NULL;
+	int objects = 0;
+
+	EXPECT_EQ(66, st);
+	for (line = strtok_r(self->out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] != '{')
+			continue;
+		objects++;
+		EXPECT_EQ('}', line[strlen(line) - 1]);
+		EXPECT_NE(NULL, strstr(line, "\"counter\""));
+		EXPECT_NE(NULL, strstr(line, "\"worker\""));
+	}
+	EXPECT_LE(1, objects);
+}
+
+TEST_F(run, record_and_replay_give_the_same_verdict)
+{
+	char rec[] = "/tmp/racewatch-e2e-XXXXXX";
+	int fd = mkstemp(rec);
+
+	ASSERT_LE(0, fd);
+	close(fd);
+	EXPECT_EQ(66, run_cmd(self->out, OUT_MAX, "%s run -w counter --record %s -- %s/racy_counter%s",
+			      self->racewatch, rec, self->progs, variant->opt));
+	EXPECT_EQ(66, run_cmd(self->out, OUT_MAX, "%s replay %s", self->racewatch, rec));
+	expect_counter_report(_metadata, self->out, "racy_counter.c");
+	unlink(rec);
+}
+
+TEST_F(run, bad_watches_are_refused_clearly)
+{
+	/* No such symbol. */
+	EXPECT_EQ(1, RUN("racy_counter", "-w no_such_symbol_here"));
+	EXPECT_NE(NULL, strstr(self->out, "no_such_symbol_here"));
+	/* A length that is not 1, 2, 4 or 8. */
+	EXPECT_EQ(2, run_cmd(self->out, OUT_MAX, "%s run -w counter:3 -- %s/racy_counter",
+			     self->racewatch, self->progs));
+	/* No program. */
+	EXPECT_EQ(2, run_cmd(self->out, OUT_MAX, "%s run -w counter", self->racewatch));
+	EXPECT_NE(NULL, strstr(self->out, "no program"));
+	/* A program that does not exist. */
+	EXPECT_EQ(1, run_cmd(self->out, OUT_MAX, "%s run -w counter -- /nonexistent/prog",
+			     self->racewatch));
+	EXPECT_NE(NULL, strstr(self->out, "/nonexistent/prog"));
+}
+
+TEST_HARNESS_MAIN
