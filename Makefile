@@ -121,7 +121,7 @@ $(KSFT_DIR)/kselftest_harness.h:
 $(ST_OUT)/%_test: $(ST_DIR)/%_test.c $(LIB) $(LIB_HDRS) $(wildcard $(ST_DIR)/*.h) \
 		$(KSFT_DIR)/kselftest_harness.h | $(ST_OUT)/progs
 	$(call msg,CCLD,$@)
-	$(Q)$(CC) $(CFLAGS) -I$(KSFT_DIR) -I$(CURDIR)/$(ST_DIR) $< $(LIB) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Wno-sign-compare -I$(KSFT_DIR) -I$(CURDIR)/$(ST_DIR) $< $(LIB) $(LDLIBS) -o $@
 
 $(ST_OUT)/progs/%: $(ST_DIR)/progs/%.c | $(ST_OUT)/progs
 	$(call msg,CC,$@)
