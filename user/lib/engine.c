@@ -1,0 +1,818 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The engine front object: watches, maps snapshots, the reorder window,
+ * dispatch to the detector, deduplicated reports, recording.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "decode.h"
+#include "detector.h"
+#include "engine.h"
+#include "merge.h"
+#include "replay.h"
+#include "report.h"
+#include "symbolize.h"
+
+#define RW_DEFAULT_REORDER_NS	(20ULL * 1000 * 1000)
+#define RW_DEFAULT_MAX_PENDING	(1u << 20)
+#define RW_DEFAULT_MAX_REPORTS	10000
+
+/**
+ * struct rw_watch - a watch the engine knows
+ * @id: watch id
+ * @pid: process
+ * @addr: address in @pid
+ * @len: length
+ * @loc: its location (a reference)
+ */
+struct rw_watch {
+	__u32 id;
+	__u32 pid;
+	__u64 addr;
+	__u32 len;
+	struct rw_loc *loc;
+};
+
+/**
+ * struct rw_pidmaps - the current maps snapshot of a process
+ * @pid: process
+ * @maps: snapshot (a reference)
+ */
+struct rw_pidmaps {
+	__u32 pid;
+	struct rw_maps *maps;
+};
+
+/**
+ * struct rw_report_ent - one distinct report
+ * @loc_key: location identity
+ * @a: code location and kind of one access (the smaller)
+ * @b: the other
+ * @ka: kind bits of @a (1 write, 2 atomic)
+ * @kb: kind bits of @b
+ * @id: report number, from 1
+ * @count: racing pairs seen with this key
+ * @tids: the two threads of the first occurrence
+ * @name: location name
+ */
+struct rw_report_ent {
+	struct rw_key loc_key;
+	__u64 a;
+	__u64 b;
+	__u8 ka;
+	__u8 kb;
+	__u64 id;
+	__u64 count;
+	__u32 tids[2];
+	char name[64];
+};
+
+/**
+ * struct rw_engine - see engine.h
+ * @o: settings
+ * @out: report stream (NULL when quiet)
+ * @rec: replay file being written, or NULL
+ * @det: happens-before detector
+ * @dec: instruction decoder
+ * @merge: reorder window
+ * @watches: struct rw_watch by id
+ * @maps: struct rw_pidmaps by pid
+ * @reports: struct rw_report_ent by key
+ * @rep: reports in id order
+ * @nr_rep: entries in @rep
+ * @cap_rep: room in @rep
+ * @window: reorder window in ns
+ * @in_order: process records at once, in arrival order (replay)
+ * @max_seen: newest timestamp pushed
+ * @last_done: timestamp of the last record processed in order
+ * @done_any: some record was processed
+ * @err: first error met inside a callback
+ * @st: counters
+ */
+struct rw_engine {
+	struct rw_engine_opts o;
+	FILE *out;
+	FILE *rec;
+	struct rw_det *det;
+	struct rw_decoder *dec;
+	struct rw_merge merge;
+	void *watches;
+	void *maps;
+	void *reports;
+	struct rw_report_ent **rep;
+	__u32 nr_rep;
+	__u32 cap_rep;
+	__u64 window;
+	bool in_order;
+	__u64 max_seen;
+	__u64 last_done;
+	bool done_any;
+	int err;
+	struct rw_engine_stats st;
+};
+
+static int rw_watch__cmp(const void *a, const void *b)
+{
+	const struct rw_watch *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int rw_pidmaps__cmp(const void *a, const void *b)
+{
+	const struct rw_pidmaps *x = a, *y = b;
+
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+static int rw_cmp_u64(__u64 a, __u64 b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int rw_report_ent__cmp(const void *pa, const void *pb)
+{
+	const struct rw_report_ent *x = pa, *y = pb;
+	int c = memcmp(&x->loc_key, &y->loc_key, sizeof(x->loc_key));
+
+	if (c)
+		return c;
+	if ((c = rw_cmp_u64(x->a, y->a)) || (c = rw_cmp_u64(x->b, y->b)))
+		return c;
+	if (x->ka != y->ka)
+		return x->ka < y->ka ? -1 : 1;
+	return x->kb < y->kb ? -1 : x->kb > y->kb;
+}
+
+static struct rw_maps *rw_engine__maps_of(struct rw_engine *e, __u32 pid)
+{
+	struct rw_pidmaps k = { .pid = pid }, **p;
+
+	p = tfind(&k, &e->maps, rw_pidmaps__cmp);
+	return p ? (*p)->maps : NULL;
+}
+
+/* ---- reports -------------------------------------------------------------------------------- */
+
+static __u8 rw_access__kindbits(const struct rw_access *a)
+{
+	return (a->write ? 1 : 0) | (a->atomic ? 2 : 0);
+}
+
+static struct rw_report_ent *rw_engine__report_ent(struct rw_engine *e, const struct rw_loc *loc,
+						   const struct rw_access *cur,
+						   const struct rw_access *prev, bool *fresh)
+{
+	struct rw_report_ent k = {}, *r, **p;
+	__u64 ca = cur->codeloc, cb = prev->codeloc;
+	__u8 ka = rw_access__kindbits(cur), kb = rw_access__kindbits(prev);
+
+	k.loc_key = loc->key;
+	if (ca < cb || (ca == cb && ka <= kb)) {
+		k.a = ca, k.ka = ka, k.b = cb, k.kb = kb;
+	} else {
+		k.a = cb, k.ka = kb, k.b = ca, k.kb = ka;
+	}
+	*fresh = false;
+	p = tfind(&k, &e->reports, rw_report_ent__cmp);
+	if (p)
+		return *p;
+	if (e->nr_rep >= e->o.max_reports)
+		return NULL;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return NULL;
+	*r = k;
+	if (e->nr_rep == e->cap_rep) {
+		__u32 cap = e->cap_rep ? e->cap_rep * 2 : 16;
+		void *n = realloc(e->rep, cap * sizeof(*e->rep));
+
+		if (!n)
+			goto err_free;
+		e->rep = n;
+		e->cap_rep = cap;
+	}
+	if (!tsearch(r, &e->reports, rw_report_ent__cmp))
+		goto err_free;
+	e->rep[e->nr_rep++] = r;
+	r->id = e->nr_rep;
+	r->tids[0] = cur->tid;
+	r->tids[1] = prev->tid;
+	snprintf(r->name, sizeof(r->name), "%s", loc->name);
+	*fresh = true;
+	return r;
+
+err_free:
+	free(r);
+	e->err = e->err ? e->err : -ENOMEM;
+	return NULL;
+}
+
+static void rw_loc__note_tid(struct rw_loc *loc, __u32 tid)
+{
+	__u32 i, *n;
+
+	for (i = 0; i < loc->nr_tids; i++)
+		if (loc->tids[i] == tid)
+			return;
+	n = realloc(loc->tids, (loc->nr_tids + 1) * sizeof(*n));
+	if (!n)
+		return;
+	loc->tids = n;
+	loc->tids[loc->nr_tids++] = tid;
+}
+
+/* Detector callback: an unordered conflicting pair. */
+static void rw_engine__on_race(void *ctx, struct rw_loc *loc, struct rw_access *cur,
+			       struct rw_access *prev)
+{
+	struct rw_engine *e = ctx;
+	struct rw_report_ent *r;
+	struct rw_race_info info;
+	bool fresh;
+	char *text;
+
+	e->st.race_events++;
+	r = rw_engine__report_ent(e, loc, cur, prev, &fresh);
+	if (!r)
+		return;
+	r->count++;
+	if (!fresh)
+		return;
+	e->st.races++;
+	loc->races++;
+	rw_loc__note_tid(loc, cur->tid);
+	rw_loc__note_tid(loc, prev->tid);
+	text = rw_report__race(e->o.format, r->id, loc, cur, prev);
+	if (!text) {
+		e->err = e->err ? e->err : -ENOMEM;
+		return;
+	}
+	if (e->out) {
+		fputs(text, e->out);
+		fflush(e->out);
+	}
+	if (e->o.on_report) {
+		info = (struct rw_race_info){
+			.id = r->id, .location = loc->name, .cur_tid = cur->tid,
+			.prev_tid = prev->tid, .cur_write = cur->write, .prev_write = prev->write,
+			.text = text,
+		};
+		e->o.on_report(e->o.ctx, &info);
+	}
+	free(text);
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------------ */
+
+/**
+ * rw_engine__new() - make an engine
+ * @opts: settings (see struct rw_engine_opts); NULL for all defaults
+ *
+ * Return: the engine, or NULL with errno set.
+ */
+struct rw_engine *rw_engine__new(const struct rw_engine_opts *opts)
+{
+	struct rw_det_opts dopts = {};
+	struct rw_engine *e;
+	int err;
+
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	if (opts)
+		memcpy(&e->o, opts, opts->sz < sizeof(e->o) ? opts->sz : sizeof(e->o));
+	e->o.sz = sizeof(e->o);
+	e->out = e->o.quiet ? NULL : e->o.out ? e->o.out : stdout;
+	e->window = e->o.reorder_ns ? e->o.reorder_ns : RW_DEFAULT_REORDER_NS;
+	if (!e->o.max_pending)
+		e->o.max_pending = RW_DEFAULT_MAX_PENDING;
+	if (!e->o.max_reports)
+		e->o.max_reports = RW_DEFAULT_MAX_REPORTS;
+	dopts.max_threads = e->o.max_threads;
+	dopts.max_exited = e->o.max_exited;
+	dopts.race = rw_engine__on_race;
+	dopts.ctx = e;
+	e->det = rw_det__new(&dopts);
+	if (!e->det) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	err = rw_decoder__new(&e->dec);
+	if (err)
+		goto err_free;
+	if (e->o.record_path) {
+		e->rec = rw_recorder__open(e->o.record_path, e->window);
+		if (!e->rec) {
+			err = -errno;
+			goto err_free;
+		}
+	}
+	return e;
+
+err_free:
+	rw_engine__free(e);
+	errno = -err;
+	return NULL;
+}
+
+void rw_engine__set_in_order(struct rw_engine *e)
+{
+	e->in_order = true;
+	e->window = 0;
+}
+
+static void rw_watch__free(void *p)
+{
+	free(p);
+}
+
+static void rw_pidmaps__free(void *p)
+{
+	struct rw_pidmaps *pm = p;
+
+	rw_maps__put(pm->maps);
+	free(pm);
+}
+
+void rw_engine__free(struct rw_engine *e)
+{
+	if (!e)
+		return;
+	rw_merge__fini(&e->merge);
+	if (e->rec)
+		rw_recorder__close(e->rec);
+	/* locations go with the detector; watches only point at them */
+	tdestroy(e->watches, rw_watch__free);
+	rw_det__free(e->det);
+	tdestroy(e->maps, rw_pidmaps__free);
+	tdestroy(e->reports, rw_watch__free);	/* plain free() of each entry */
+	free(e->rep);
+	rw_decoder__free(e->dec);
+	free(e);
+}
+
+/* ---- watches and maps ----------------------------------------------------------------------- */
+
+/**
+ * rw_engine__add_watch() - tell the engine about a watch
+ * @e: engine
+ * @w: the watch; w->key RW_KEY_NONE means private memory of w->pid
+ *
+ * Return: 0, -EINVAL for a bad description, -EEXIST for a known id,
+ * -ENOMEM.
+ */
+int rw_engine__add_watch(struct rw_engine *e, const struct rw_watch_desc *w)
+{
+	struct rw_watch *nw, **p;
+	struct rw_key key;
+	int err;
+
+	if (!w || w->sz < sizeof(*w) || !w->len || w->len > 8)
+		return -EINVAL;
+	key = w->key;
+	if (key.kind == RW_KEY_NONE)
+		key = (struct rw_key){ .kind = RW_KEY_PRIVATE, .id = w->pid, .off = w->addr };
+	else if (key.kind != RW_KEY_PRIVATE && key.kind != RW_KEY_SHARED)
+		return -EINVAL;
+	nw = calloc(1, sizeof(*nw));
+	if (!nw)
+		return -ENOMEM;
+	nw->id = w->id;
+	nw->pid = w->pid;
+	nw->addr = w->addr;
+	nw->len = w->len;
+	p = tsearch(nw, &e->watches, rw_watch__cmp);
+	if (!p || *p != nw) {
+		free(nw);
+		return p ? -EEXIST : -ENOMEM;
+	}
+	nw->loc = rw_det__loc_get(e->det, &key, w->name, w->len);
+	if (!nw->loc) {
+		tdelete(nw, &e->watches, rw_watch__cmp);
+		free(nw);
+		return -ENOMEM;
+	}
+	if (e->rec) {
+		err = rw_recorder__watch(e->rec, w, &key);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/**
+ * rw_engine__remove_watch() - forget a watch
+ * @e: engine
+ * @id: its id
+ *
+ * A location's state is freed with its last watch.
+ *
+ * Return: 0 or -ENOENT.
+ */
+int rw_engine__remove_watch(struct rw_engine *e, __u32 id)
+{
+	struct rw_watch k = { .id = id }, **p, *w;
+
+	p = tfind(&k, &e->watches, rw_watch__cmp);
+	if (!p)
+		return -ENOENT;
+	w = *p;
+	tdelete(w, &e->watches, rw_watch__cmp);
+	rw_det__loc_put(e->det, w->loc);
+	free(w);
+	return 0;
+}
+
+/**
+ * rw_engine__add_maps() - give the engine a process's memory map
+ * @e: engine
+ * @pid: the process
+ * @maps_text: text of /proc/PID/maps, taken while it was alive
+ *
+ * Replaces the process's earlier snapshot for accesses processed from now
+ * on; accesses already processed keep theirs.
+ *
+ * Return: 0 or -errno.
+ */
+int rw_engine__add_maps(struct rw_engine *e, __u32 pid, const char *maps_text)
+{
+	struct rw_pidmaps k = { .pid = pid }, *pm, **p;
+	struct rw_maps *m;
+	int err;
+
+	m = rw_maps__parse(pid, maps_text);
+	if (!m)
+		return -errno;
+	p = tfind(&k, &e->maps, rw_pidmaps__cmp);
+	if (p) {
+		rw_maps__put((*p)->maps);
+		(*p)->maps = m;
+	} else {
+		pm = malloc(sizeof(*pm));
+		if (!pm)
+			goto err_nomem;
+		pm->pid = pid;
+		pm->maps = m;
+		if (!tsearch(pm, &e->maps, rw_pidmaps__cmp)) {
+			free(pm);
+			goto err_nomem;
+		}
+	}
+	if (e->rec) {
+		err = rw_recorder__maps(e->rec, pid, maps_text);
+		if (err)
+			return err;
+	}
+	return 0;
+
+err_nomem:
+	rw_maps__put(m);
+	return -ENOMEM;
+}
+
+/**
+ * rw_engine__snapshot_pid() - read /proc/PID/maps now and add it
+ * @e: engine
+ * @pid: a live process
+ *
+ * Return: 0 or -errno (-ENOENT: no such process).
+ */
+int rw_engine__snapshot_pid(struct rw_engine *e, __u32 pid)
+{
+	char path[64], *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap + 65536);
+
+			if (!nb) {
+				err = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+			cap += 65536;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			err = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	err = rw_engine__add_maps(e, pid, buf);
+out:
+	free(buf);
+	close(fd);
+	return err;
+}
+
+/* ---- processing ----------------------------------------------------------------------------- */
+
+static int rw_engine__access(struct rw_engine *e, const struct racewatch_access *r)
+{
+	struct rw_watch k = { .id = r->watch_id }, **p;
+	struct rw_thread *t;
+	struct rw_access *a;
+	struct rw_insn insn;
+	int err;
+
+	e->st.accesses++;
+	p = tfind(&k, &e->watches, rw_watch__cmp);
+	if (!p) {
+		e->st.unknown_watch++;
+		return 0;
+	}
+	t = rw_det__thread(e->det, r->pid, r->tid, r->regs.fsbase, r->comm);
+	if (!t)
+		return 0;	/* counted by the detector (max_threads) */
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->refs = 1;
+	a->time_ns = r->time_ns;
+	a->pid = r->pid;
+	a->tid = r->tid;
+	a->watch_id = r->watch_id;
+	a->len = (*p)->len;
+	a->addr = r->addr;
+	a->value = r->value;
+	a->value_ok = r->flags & RACEWATCH_ACCESS_F_VALUE_OK;
+	a->write = r->access == RACEWATCH_ACCESS_WRITE;
+	memcpy(a->comm, r->comm, sizeof(a->comm));
+	a->ip = r->regs.ip;
+	a->maps = rw_maps__get(rw_engine__maps_of(e, r->pid));
+	rw_decoder__insn(e->dec, a->maps, a->ip, &insn);
+	a->pc = insn.start;
+	a->atomic = insn.atomic;
+	a->decode_how = insn.how;
+	memcpy(a->insn, insn.text, sizeof(a->insn));
+	if (insn.atomic)
+		e->st.atomic_accesses++;
+	if (insn.how == RW_DECODE_NONE)
+		e->st.undecoded++;
+	a->codeloc = rw_maps__codeloc(a->maps, a->pid, a->pc);
+	if (r->nr_stack) {
+		a->stack = malloc(r->nr_stack * sizeof(*a->stack));
+		if (!a->stack) {
+			rw_access__put(a);
+			return -ENOMEM;
+		}
+		memcpy(a->stack, r->stack, r->nr_stack * sizeof(*a->stack));
+		a->nr_stack = r->nr_stack;
+	}
+	err = rw_det__access(e->det, t, (*p)->loc, a);
+	rw_access__put(a);
+	return err;
+}
+
+/* Process one record now: record it, then give it to the detector. */
+static int rw_engine__process(struct rw_engine *e, const void *rec, size_t len)
+{
+	const __u32 *hdr = rec;
+	int err;
+
+	if (e->rec) {
+		err = rw_recorder__write(e->rec, rec, len);
+		if (err)
+			return err;
+	}
+	if (hdr[0] == RACEWATCH_REC_ACCESS) {
+		err = rw_engine__access(e, rec);
+	} else {
+		e->st.syncs++;
+		err = rw_det__sync(e->det, rec);
+		if (err == -EINVAL) {	/* unknown op: counted, not fatal */
+			e->st.bad_records++;
+			err = 0;
+		}
+	}
+	if (!err && e->err) {
+		err = e->err;
+		e->err = 0;
+	}
+	return err;
+}
+
+/* Take the oldest held record and process it. */
+static int rw_engine__pop(struct rw_engine *e)
+{
+	struct rw_merge_item it;
+	int err;
+
+	rw_merge__pop(&e->merge, &it);
+	if (!e->done_any || it.time_ns > e->last_done)
+		e->last_done = it.time_ns;
+	e->done_any = true;
+	err = rw_engine__process(e, it.rec, it.len);
+	free(it.rec);
+	return err;
+}
+
+/* Process every held record stamped at or before @limit. */
+static int rw_engine__release(struct rw_engine *e, __u64 limit)
+{
+	const struct rw_merge_item *it;
+	int err;
+
+	while ((it = rw_merge__peek(&e->merge)) && it->time_ns <= limit) {
+		err = rw_engine__pop(e);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int rw_record__check(const void *rec, size_t len)
+{
+	const struct racewatch_access *a = rec;
+	const __u32 *hdr = rec;
+
+	if (len < 16 || hdr[1] > len || hdr[1] < 16)
+		return -EINVAL;
+	switch (hdr[0]) {
+	case RACEWATCH_REC_ACCESS:
+		if (hdr[1] < sizeof(*a) || a->nr_stack > RACEWATCH_MAX_STACK ||
+		    hdr[1] < sizeof(*a) + a->nr_stack * sizeof(__u64))
+			return -EINVAL;
+		return 0;
+	case RW_REC_SYNC:
+		return hdr[1] < sizeof(struct rw_sync_event) ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/**
+ * rw_engine__push() - hand the engine one record
+ * @e: engine
+ * @rec: a struct racewatch_access or struct rw_sync_event (copied)
+ * @len: bytes at @rec (at least the record's size field)
+ *
+ * The record is held in the reorder window; records older than the newest
+ * timestamp minus the window are processed. A record older than one
+ * already processed is counted as late and processed at once.
+ *
+ * Return: 0, -EINVAL for a malformed record (counted), or -errno.
+ */
+int rw_engine__push(struct rw_engine *e, const void *rec, size_t len)
+{
+	const struct racewatch_access *a = rec;
+	__u64 t;
+	int err;
+
+	if (rw_record__check(rec, len)) {
+		e->st.bad_records++;
+		return -EINVAL;
+	}
+	len = a->size;
+	t = a->time_ns;		/* time_ns is at offset 8 in both record types */
+	if (e->done_any && t < e->last_done) {
+		e->st.late++;
+		return rw_engine__process(e, rec, len);
+	}
+	err = rw_merge__push(&e->merge, t, rec, len);
+	if (err)
+		return err;
+	if (t > e->max_seen)
+		e->max_seen = t;
+	while (e->merge.nr > e->o.max_pending) {
+		err = rw_engine__pop(e);
+		if (err)
+			return err;
+	}
+	if (e->max_seen < e->window)
+		return 0;
+	return rw_engine__release(e, e->max_seen - e->window);
+}
+
+/**
+ * rw_engine__drain() - process what the window has let go by @now_ns
+ * @e: engine
+ * @now_ns: CLOCK_MONOTONIC now; records older than now minus the window
+ *	are processed (a quiet ring cannot hold records back forever)
+ *
+ * Return: 0 or -errno.
+ */
+int rw_engine__drain(struct rw_engine *e, __u64 now_ns)
+{
+	if (now_ns < e->window)
+		return 0;
+	return rw_engine__release(e, now_ns - e->window);
+}
+
+static void rw_engine__summary_text(struct rw_engine *e)
+{
+	__u32 i, j, k, nlocs = 0;
+
+	if (e->st.late)
+		fprintf(e->out, "racewatch: warning: %llu records arrived after the reorder window\n",
+			(unsigned long long)e->st.late);
+	if (e->st.race_events > e->st.races && e->st.races)
+		fprintf(e->out, "racewatch: %llu racing access pairs in all (repeats of the reports above)\n",
+			(unsigned long long)e->st.race_events);
+	fprintf(e->out, "racewatch: %llu data race%s reported", (unsigned long long)e->st.races,
+		e->st.races == 1 ? "" : "s");
+	for (i = 0; i < e->nr_rep; i++) {
+		__u32 tids[64], nt = 0;
+
+		for (j = 0; j < i; j++)
+			if (!strcmp(e->rep[j]->name, e->rep[i]->name))
+				break;
+		if (j < i)
+			continue;	/* location already listed */
+		for (j = i; j < e->nr_rep; j++) {
+			if (strcmp(e->rep[j]->name, e->rep[i]->name))
+				continue;
+			for (int s = 0; s < 2; s++) {
+				for (k = 0; k < nt && tids[k] != e->rep[j]->tids[s]; k++)
+					;
+				if (k == nt && nt < 64)
+					tids[nt++] = e->rep[j]->tids[s];
+			}
+		}
+		fprintf(e->out, "%s%s: %u threads", nlocs ? ", " : " (", e->rep[i]->name, nt);
+		nlocs++;
+	}
+	if (nlocs)
+		fprintf(e->out, ", %u location%s)", nlocs, nlocs == 1 ? "" : "s");
+	fputc('\n', e->out);
+}
+
+static void rw_engine__summary_json(struct rw_engine *e)
+{
+	struct rw_det_stats ds;
+	__u32 i;
+
+	rw_det__stats(e->det, &ds);
+	fprintf(e->out, "{\"type\":\"summary\",\"races\":%llu,\"race_events\":%llu,\"reports\":[",
+		(unsigned long long)e->st.races, (unsigned long long)e->st.race_events);
+	for (i = 0; i < e->nr_rep; i++) {
+		fprintf(e->out, "%s{\"id\":%llu,\"location\":", i ? "," : "",
+			(unsigned long long)e->rep[i]->id);
+		rw_json__str(e->out, e->rep[i]->name);
+		fprintf(e->out, ",\"count\":%llu}", (unsigned long long)e->rep[i]->count);
+	}
+	fprintf(e->out, "],\"accesses\":%llu,\"syncs\":%llu,\"late\":%llu,\"unknown_watch\":%llu,"
+		"\"unresolved_joins\":%llu,\"dropped_threads\":%llu,\"atomic_accesses\":%llu,"
+		"\"undecoded\":%llu,\"bad_records\":%llu,\"threads\":%llu}\n",
+		(unsigned long long)e->st.accesses, (unsigned long long)e->st.syncs,
+		(unsigned long long)e->st.late, (unsigned long long)e->st.unknown_watch,
+		(unsigned long long)ds.unresolved_joins, (unsigned long long)ds.dropped_threads,
+		(unsigned long long)e->st.atomic_accesses, (unsigned long long)e->st.undecoded,
+		(unsigned long long)e->st.bad_records, (unsigned long long)ds.threads);
+}
+
+/**
+ * rw_engine__finish() - process everything held, print the summary
+ * @e: engine
+ *
+ * Return: 0 or -errno.
+ */
+int rw_engine__finish(struct rw_engine *e)
+{
+	int err = 0;
+
+	while (rw_merge__peek(&e->merge) && !err)
+		err = rw_engine__pop(e);
+	if (e->out) {
+		if (e->o.format == RW_FORMAT_JSON)
+			rw_engine__summary_json(e);
+		else
+			rw_engine__summary_text(e);
+		fflush(e->out);
+	}
+	if (e->rec && fflush(e->rec) && !err)
+		err = -EIO;
+	return err;
+}
+
+__u64 rw_engine__races(const struct rw_engine *e)
+{
+	return e->st.races;
+}
+
+void rw_engine__stats(const struct rw_engine *e, struct rw_engine_stats *st)
+{
+	struct rw_det_stats ds;
+
+	*st = e->st;
+	rw_det__stats(e->det, &ds);
+	st->unresolved_joins = ds.unresolved_joins;
+	st->dropped_threads = ds.dropped_threads;
+}
