@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sync tracer, one test per primitive: run progs/sync_target SCENARIO under
+ * a struct sync_source and compare each thread's record sequence exactly.
+ * Runs on the host kernel and in the VM (root, BPF, tracefs).
+ */
+#include "kselftest_harness.h"
+#include "sync_harness.h"
+
+FIXTURE(sync)
+{
+	struct sync_source *src;
+	struct sync_log *log;
+	struct sync_run run;
+	char seq[4096];
+};
+
+FIXTURE_SETUP(sync)
+{
+	if (geteuid())
+		SKIP(return, "needs root (BPF, uprobes)");
+	self->log = calloc(1, sizeof(*self->log));
+	ASSERT_NE(NULL, self->log);
+	self->src = sync_harness_source(self->log, false, 0);
+	ASSERT_NE(NULL, self->src) TH_LOG("sync_source__new: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(sync)
+{
+	if (self->run.pid > 0 && self->run.out)
+		sync_run_kill(&self->run);
+	sync_source__free(self->src);
+	free(self->log);
+}
+
+/* Start SCENARIO, watch it, let it run to exit 0, collect its records. */
+static void run_traced(struct __test_metadata *_metadata, FIXTURE_DATA(sync) *self,
+		       const char *scenario)
+{
+	ASSERT_EQ(0, sync_run_start(&self->run, "sync_target", scenario, NULL));
+	ASSERT_EQ(0, sync_source__add_pid(self->src, self->run.pid))
+		TH_LOG("%s", sync_source__errmsg(self->src));
+	ASSERT_EQ(0, sync_run_go(&self->run));
+	ASSERT_EQ(0, sync_run_wait(&self->run));
+	/* exit records are written before waitpid() can return */
+	ASSERT_LE(0, sync_source__consume(self->src));
+	EXPECT_EQ(0ULL, sync_source__drops(self->src));
+	sync_run_index(&self->run, self->log);
+}
+
+#define SEQ(i) sync_seq(&self->run, self->log, self->run.tids[i], self->seq, sizeof(self->seq))
+
+TEST_F(sync, mutex_lock_lazy_trylock_timed_and_failures)
+{
+	run_traced(_metadata, self, "mutex");
+	ASSERT_EQ(2, self->run.ntids);
+	/* lock: lazy at entry; trylock/timedlock/clocklock: acquire only on 0 */
+	EXPECT_STREQ("acq~ m, rel m, acq m, rel m, acq m, rel m, acq m, rel m, create T1, "
+		     "join~ T1, exit!", SEQ(0));
+	/* T1 holds m while T0's trylock (EBUSY) and timedlock (ETIMEDOUT) fail: no acquire */
+	EXPECT_STREQ("acq~ m, rel m, exit", SEQ(1));
+}
+
+TEST_F(sync, recursive_mutex_outermost_pair_only)
+{
+	run_traced(_metadata, self, "recursive");
+	EXPECT_STREQ("acq~ rm+rec, rel rm+rec, acq rm+rec, rel rm+rec, exit!", SEQ(0));
+}
+
+TEST_F(sync, rwlock_read_and_write_distinguished)
+{
+	run_traced(_metadata, self, "rwlock");
+	ASSERT_EQ(2, self->run.ntids);
+	EXPECT_STREQ("racq~ rw, rwrel rw, acq~ rw, rwrel rw, racq rw, rwrel rw, acq rw, rwrel rw, "
+		     "racq rw, rwrel rw, acq rw, rwrel rw, create T1, racq rw, rwrel rw, "
+		     "join~ T1, exit!", SEQ(0));
+	EXPECT_STREQ("racq~ rw, rwrel rw, exit", SEQ(1));
+}
+
+TEST_F(sync, spinlock)
+{
+	run_traced(_metadata, self, "spin");
+	/*
+	 * glibc's pthread_spin_lock begins with a lock-prefixed instruction that
+	 * x86 uprobes refuse, so a blocking spin lock is not seen (documented);
+	 * trylock (second one fails: no acquire) and unlock are.
+	 */
+	EXPECT_STREQ("rel sl, acq sl, rel sl, exit!", SEQ(0));
+}
+
+TEST_F(sync, semaphore_post_releases_wait_acquires)
+{
+	const struct rw_sync_event *post, *wait;
+
+	run_traced(_metadata, self, "sem");
+	/* failing trywait (EAGAIN) and timedwait (ETIMEDOUT) give nothing */
+	EXPECT_STREQ("rel sem, acq~ sem, rel sem, acq sem, rel sem, acq sem, rel sem, acq sem, "
+		     "exit!", SEQ(0));
+	post = sync_find(&self->run, self->log, self->run.pid, RW_OP_RELEASE, "sem");
+	wait = sync_find(&self->run, self->log, self->run.pid, RW_OP_ACQUIRE_LAZY, "sem");
+	ASSERT_NE(NULL, post);
+	ASSERT_NE(NULL, wait);
+	EXPECT_EQ(0, memcmp(&post->obj, &wait->obj, sizeof(post->obj)));
+	EXPECT_EQ(RW_KEY_PRIVATE, (int)post->obj.kind);
+	EXPECT_EQ((__u64)self->run.pid, post->obj.id);
+	EXPECT_EQ(RW_PRIM_SEM, post->prim);
+}
+
+TEST_F(sync, cond_wait_names_cond_and_mutex)
+{
+	run_traced(_metadata, self, "cond");
+	ASSERT_EQ(2, self->run.ntids);
+	EXPECT_STREQ("acq~ m, create T1, condwait cv m, rel m, join~ T1, exit!", SEQ(0));
+	EXPECT_STREQ("acq~ m, rel cv, rel m, exit", SEQ(1));
+}
+
+TEST_F(sync, barrier_both_threads_arrive)
+{
+	run_traced(_metadata, self, "barrier");
+	EXPECT_STREQ("create T1, barrier bar, join~ T1, exit!", SEQ(0));
+	EXPECT_STREQ("barrier bar, exit", SEQ(1));
+}
+
+TEST_F(sync, once_done_after_init_routine)
+{
+	run_traced(_metadata, self, "once");
+	EXPECT_STREQ("acq~ m, rel m, once once, once once, exit!", SEQ(0));
+}
+
+TEST_F(sync, join_maps_pthread_t_to_tid)
+{
+	const struct rw_sync_event *ex;
+	int i;
+
+	run_traced(_metadata, self, "join");
+	ASSERT_EQ(3, self->run.ntids);
+	/* tryjoin while T2 runs fails: no edge; timedjoin succeeds */
+	EXPECT_STREQ("create T1, join~ T1, create T2, join~ T2, exit!", SEQ(0));
+	EXPECT_STREQ("exit", SEQ(1));
+	EXPECT_STREQ("exit", SEQ(2));
+	/* each thread's own fsbase is the pthread_t its creator was told */
+	for (i = 1; i < 3; i++) {
+		ex = sync_find(&self->run, self->log, self->run.tids[i], RW_OP_THREAD_EXIT, NULL);
+		ASSERT_NE(NULL, ex);
+		EXPECT_EQ(self->run.fsbase[i], ex->fsbase);
+		EXPECT_NE(self->run.fsbase[0], ex->fsbase);
+		EXPECT_EQ((__u32)self->run.pid, ex->pid);
+	}
+}
+
+TEST_F(sync, fork_and_wait_child)
+{
+	ASSERT_EQ(0, sync_run_start(&self->run, "sync_target", "fork", NULL));
+	ASSERT_EQ(0, sync_source__add_pid(self->src, self->run.pid));
+	ASSERT_EQ(0, sync_run_go(&self->run));
+	ASSERT_EQ(0, sync_run_go(&self->run));	/* the child's go */
+	ASSERT_EQ(0, sync_run_wait(&self->run));
+	ASSERT_LE(0, sync_source__consume(self->src));
+	sync_run_index(&self->run, self->log);
+	ASSERT_EQ(1, self->run.nkids);
+	EXPECT_STREQ("fork P1, waitchild P1, exit!", SEQ(0));
+	/* not following children: the child is not watched */
+	EXPECT_EQ(0, sync_count_pid(self->log, self->run.kids[0]));
+}
+
+TEST_F(sync, exec_restarts_and_stays_traced)
+{
+	const struct rw_sync_event *ex;
+
+	run_traced(_metadata, self, "exec");
+	/* m2 is the mutex of the image after exec (same libc: uprobes stay) */
+	EXPECT_STREQ("acq~ m, rel m, exec, acq~ m2, rel m2, exit!", SEQ(0));
+	ex = sync_find(&self->run, self->log, self->run.pid, RW_OP_EXEC, NULL);
+	ASSERT_NE(NULL, ex);
+	EXPECT_EQ((__u64)self->run.pid, ex->arg);
+}
+
+TEST_F(sync, futex_wake_and_wait)
+{
+	self->run.futex = true;
+	ASSERT_EQ(0, sync_run_start(&self->run, "sync_target", "futex", NULL));
+	self->run.futex = true;
+	ASSERT_EQ(0, sync_source__add_pid(self->src, self->run.pid));
+	ASSERT_EQ(0, sync_run_go(&self->run));
+	ASSERT_EQ(0, sync_run_wait(&self->run));
+	ASSERT_LE(0, sync_source__consume(self->src));
+	sync_run_index(&self->run, self->log);
+	ASSERT_EQ(2, self->run.ntids);
+	EXPECT_STREQ("create T1, fwake fut, join~ T1, exit!", SEQ(0));
+	EXPECT_STREQ("fwait fut, exit", SEQ(1));
+}
+
+FIXTURE(sync_follow)
+{
+	struct sync_source *src;
+	struct sync_log *log;
+	struct sync_run run;
+	char seq[4096];
+};
+
+FIXTURE_SETUP(sync_follow)
+{
+	if (geteuid())
+		SKIP(return, "needs root (BPF, uprobes)");
+	self->log = calloc(1, sizeof(*self->log));
+	ASSERT_NE(NULL, self->log);
+	self->src = sync_harness_source(self->log, true, 0);
+	ASSERT_NE(NULL, self->src);
+}
+
+FIXTURE_TEARDOWN(sync_follow)
+{
+	sync_source__free(self->src);
+	free(self->log);
+}
+
+TEST_F(sync_follow, child_is_watched_from_its_fork)
+{
+	const struct rw_sync_event *fk = NULL;
+	pid_t kid;
+	int i;
+
+	ASSERT_EQ(0, sync_run_start(&self->run, "sync_target", "fork", NULL));
+	ASSERT_EQ(0, sync_source__add_pid(self->src, self->run.pid));
+	ASSERT_EQ(0, sync_run_go(&self->run));
+	/* the child waits for its go until the source consumed the fork and attached */
+	for (i = 0; i < 100 && !fk; i++) {
+		ASSERT_LE(0, sync_source__poll(self->src, 100));
+		fk = sync_find(&self->run, self->log, self->run.pid, RW_OP_FORK, NULL);
+	}
+	ASSERT_NE(NULL, fk);
+	kid = fk->arg;
+	EXPECT_TRUE(sync_source__watching(self->src, kid));
+	ASSERT_EQ(0, sync_run_go(&self->run));
+	ASSERT_EQ(0, sync_run_wait(&self->run));
+	ASSERT_LE(0, sync_source__consume(self->src));
+	sync_run_index(&self->run, self->log);
+	EXPECT_STREQ("fork P1, waitchild P1, exit!",
+		     sync_seq(&self->run, self->log, self->run.pid, self->seq, sizeof(self->seq)));
+	/* the child's own mutex key is its own (tgid, address) */
+	EXPECT_STREQ("acq~ m, rel m, exit!",
+		     sync_seq(&self->run, self->log, kid, self->seq, sizeof(self->seq)));
+	/* the child inherited the parent's thread pointer (fork copies the TLS) */
+	EXPECT_EQ(self->run.fsbase[0], fk->arg2);
+	/* its last thread exited: the source forgot it */
+	EXPECT_FALSE(sync_source__watching(self->src, kid));
+}
+
+TEST_HARNESS_MAIN
