@@ -640,13 +640,13 @@ static int rw_create(struct rw_det *d, struct rw_thread *parent, __u32 pid, __u3
 	return err;
 }
 
-static int rw_fork(struct rw_det *d, struct rw_thread *parent, __u32 child)
+static int rw_fork(struct rw_det *d, struct rw_thread *parent, __u32 child, __u64 fsbase)
 {
 	struct rw_exit *old = rw_exit__find(d, true, child, 0);
 
 	if (old)		/* pid reused: the old process's exit record is stale */
 		rw_exit__unlink(d, old);
-	return rw_create(d, parent, child, child, parent->fsbase);
+	return rw_create(d, parent, child, child, fsbase ? fsbase : parent->fsbase);
 }
 
 /* THREAD_EXIT: keep the clock for joins (by pthread_t) and for the waiter of the process. */
@@ -774,7 +774,7 @@ int rw_det__sync(struct rw_det *d, const struct rw_sync_event *ev)
 	case RW_OP_THREAD_CREATE:
 		return rw_create(d, t, t->pid, (__u32)ev->arg, ev->arg2);
 	case RW_OP_FORK:
-		return rw_fork(d, t, (__u32)ev->arg);
+		return rw_fork(d, t, (__u32)ev->arg, ev->arg2);
 	case RW_OP_THREAD_EXIT:
 		return rw_exit(d, t);
 	case RW_OP_JOIN_LAZY:

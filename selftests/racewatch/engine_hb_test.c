@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Happens-before verdicts of the engine, one sync kind at a time: each test
+ * writes a replay file by hand, replays it and checks what was reported.
+ */
+#include "kselftest_harness.h"
+#include "engine_util.h"
+
+#define MAIN	ST_PID
+#define T1	4241u
+#define T2	4242u
+#define T3	4243u
+#define VAR	0x555555558010ULL
+#define M1	0x555555558040ULL
+#define M2	0x555555558080ULL
+#define OBJ	0x5555555580c0ULL
+
+#define W	1
+#define R	0
+
+FIXTURE(hb) {
+	struct stream s;
+	struct collected c;
+	struct rw_engine_stats st;
+	char *out;
+};
+
+FIXTURE_SETUP(hb)
+{
+	ASSERT_EQ(0, stream_open(&self->s));
+	memset(&self->c, 0, sizeof(self->c));
+	self->out = NULL;
+	stream_watch(&self->s, 1, VAR, 8, "counter");
+}
+
+FIXTURE_TEARDOWN(hb)
+{
+	collected_free(&self->c);
+	free(self->out);
+	stream_remove(&self->s);
+}
+
+static int replay(FIXTURE_DATA(hb) *self)
+{
+	return stream_replay(&self->s, &self->c, &self->out, &self->st);
+}
+
+/* main creates T1 and T2, which then run unordered */
+static void two_threads(struct stream *s)
+{
+	stream_create(s, MAIN, T1);
+	stream_create(s, MAIN, T2);
+}
+
+TEST_F(hb, write_write_is_a_race)
+{
+	two_threads(&self->s);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_access(&self->s, T2, 1, VAR, W, 2);
+	ASSERT_EQ(1, replay(self));
+	ASSERT_EQ(1, self->c.n);
+	EXPECT_EQ(T2, self->c.info[0].cur_tid);
+	EXPECT_EQ(T1, self->c.info[0].prev_tid);
+	EXPECT_TRUE(self->c.info[0].cur_write);
+	EXPECT_TRUE(self->c.info[0].prev_write);
+	EXPECT_NE(NULL, strstr(self->out, "==================\nWARNING: DATA RACE\n"
+			       "Write at 0x555555558010 (counter, 8 bytes) by thread 4242 "
+			       "in process 4240 (t4242):\n  #0 ?? (0x40101f)\n\n"
+			       "Previous write at 0x555555558010 by thread 4241 in process 4240 "
+			       "(t4241):\n  #0 ?? (0x40100f)\n\nLocks held: none / none\n"
+			       "==================\n"));
+	EXPECT_NE(NULL, strstr(self->out, "racewatch: 1 data race reported "
+			       "(counter: 2 threads, 1 location)\n"));
+}
+
+TEST_F(hb, read_then_write_is_a_race)
+{
+	two_threads(&self->s);
+	stream_access(&self->s, T1, 1, VAR, R, 1);
+	stream_access(&self->s, T2, 1, VAR, W, 2);
+	ASSERT_EQ(1, replay(self));
+	EXPECT_TRUE(self->c.info[0].cur_write);
+	EXPECT_FALSE(self->c.info[0].prev_write);
+	EXPECT_NE(NULL, strstr(self->out, "Previous read at 0x555555558010 by thread 4241"));
+}
+
+TEST_F(hb, write_then_read_is_a_race)
+{
+	two_threads(&self->s);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_access(&self->s, T2, 1, VAR, R, 2);
+	ASSERT_EQ(1, replay(self));
+	EXPECT_FALSE(self->c.info[0].cur_write);
+	EXPECT_TRUE(self->c.info[0].prev_write);
+	EXPECT_NE(NULL, strstr(self->out, "Read at 0x555555558010 (counter, 8 bytes) by thread 4242"));
+}
+
+TEST_F(hb, read_read_is_not_a_race)
+{
+	two_threads(&self->s);
+	stream_access(&self->s, T1, 1, VAR, R, 1);
+	stream_access(&self->s, T2, 1, VAR, R, 2);
+	stream_access(&self->s, T1, 1, VAR, R, 1);
+	stream_access(&self->s, MAIN, 1, VAR, R, 3);
+	ASSERT_EQ(0, replay(self));
+	EXPECT_EQ(0, self->c.n);
+	EXPECT_STREQ("racewatch: 0 data races reported\n", self->out);
+}
+
+TEST_F(hb, same_thread_is_not_a_race)
+{
+	two_threads(&self->s);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_access(&self->s, T1, 1, VAR, R, 2);
+	stream_access(&self->s, T1, 1, VAR, W, 3);
+	ASSERT_EQ(0, replay(self));
+	EXPECT_EQ(3ULL, self->st.accesses);
+}
+
+TEST_F(hb, create_orders_parent_before_child)
+{
+	stream_access(&self->s, MAIN, 1, VAR, W, 1);
+	stream_create(&self->s, MAIN, T1);
+	stream_access(&self->s, T1, 1, VAR, W, 2);
+	ASSERT_EQ(0, replay(self));
+}
+
+TEST_F(hb, parent_after_create_races_with_child)
+{
+	stream_create(&self->s, MAIN, T1);
+	stream_access(&self->s, T1, 1, VAR, W, 2);
+	stream_access(&self->s, MAIN, 1, VAR, W, 1);
+	ASSERT_EQ(1, replay(self));
+}
+
+static void locked_write(struct stream *s, __u32 tid, __u64 m, int site)
+{
+	stream_sync(s, tid, RW_OP_ACQUIRE_LAZY, RW_PRIM_MUTEX, m);
+	stream_access(s, tid, 1, VAR, W, site);
+	stream_sync(s, tid, RW_OP_RELEASE, RW_PRIM_MUTEX, m);
+}
+
+TEST_F(hb, mutex_orders)
+{
+	two_threads(&self->s);
+	locked_write(&self->s, T1, M1, 1);
+	locked_write(&self->s, T2, M1, 2);
+	locked_write(&self->s, T1, M1, 1);
+	ASSERT_EQ(0, replay(self));
+}
+
+TEST_F(hb, blocked_lock_is_acquired_at_the_next_event)
+{
+	two_threads(&self->s);
+	stream_sync(&self->s, T1, RW_OP_ACQUIRE_LAZY, RW_PRIM_MUTEX, M1);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	/* T2 blocks in pthread_mutex_lock while T1 holds it */
+	stream_sync(&self->s, T2, RW_OP_ACQUIRE_LAZY, RW_PRIM_MUTEX, M1);
+	stream_sync(&self->s, T1, RW_OP_RELEASE, RW_PRIM_MUTEX, M1);
+	stream_access(&self->s, T2, 1, VAR, W, 2);
+	ASSERT_EQ(0, replay(self));
+}
+
+TEST_F(hb, trylock_orders)
+{
+	two_threads(&self->s);
+	stream_sync(&self->s, T1, RW_OP_ACQUIRE, RW_PRIM_MUTEX, M1);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_sync(&self->s, T1, RW_OP_RELEASE, RW_PRIM_MUTEX, M1);
+	stream_sync(&self->s, T2, RW_OP_ACQUIRE, RW_PRIM_MUTEX, M1);
+	stream_access(&self->s, T2, 1, VAR, W, 2);
+	ASSERT_EQ(0, replay(self));
+}
+
+TEST_F(hb, unlocked_access_races_with_locked_one)
+{
+	two_threads(&self->s);
+	locked_write(&self->s, T1, M1, 1);
+	stream_access(&self->s, T2, 1, VAR, W, 2);
+	ASSERT_EQ(1, replay(self));
+	EXPECT_NE(NULL, strstr(self->out, "Locks held: none / mutex (0x555555558040)\n"));
+}
+
+TEST_F(hb, different_locks_race_and_both_are_reported)
+{
+	two_threads(&self->s);
+	locked_write(&self->s, T1, M1, 1);
+	locked_write(&self->s, T2, M2, 2);
+	ASSERT_EQ(1, replay(self));
+	EXPECT_NE(NULL, strstr(self->out,
+			       "Locks held: mutex (0x555555558080) / mutex (0x555555558040)\n"));
+}
+
+TEST_F(hb, recursive_mutex_inner_release_does_not_order)
+{
+	two_threads(&self->s);
+	stream_sync_full(&self->s, ST_PID, T1, RW_OP_ACQUIRE_LAZY, RW_PRIM_MUTEX,
+			 key_private(ST_PID, M1), (struct rw_key){}, 0, 0, RW_SYNC_F_RECURSIVE);
+	stream_sync_full(&self->s, ST_PID, T1, RW_OP_ACQUIRE, RW_PRIM_MUTEX,
+			 key_private(ST_PID, M1), (struct rw_key){}, 0, 0, RW_SYNC_F_RECURSIVE);
+	stream_sync_full(&self->s, ST_PID, T1, RW_OP_RELEASE, RW_PRIM_MUTEX,
+			 key_private(ST_PID, M1), (struct rw_key){}, 0, 0, RW_SYNC_F_RECURSIVE);
+	/* still held once: this write is not published by the inner unlock */
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_sync(&self->s, T2, RW_OP_ACQUIRE, RW_PRIM_MUTEX, M1);
+	stream_access(&self->s, T2, 1, VAR, W, 2);
+	ASSERT_EQ(1, replay(self));
+}
+
+TEST_F(hb, semaphore_orders)
+{
+	two_threads(&self->s);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_sync(&self->s, T1, RW_OP_RELEASE, RW_PRIM_SEM, OBJ);
+	stream_sync(&self->s, T2, RW_OP_ACQUIRE_LAZY, RW_PRIM_SEM, OBJ);
+	stream_access(&self->s, T2, 1, VAR, W, 2);
+	ASSERT_EQ(0, replay(self));
+}
+
+TEST_F(hb, another_semaphore_does_not_order)
+{
+	two_threads(&self->s);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_sync(&self->s, T1, RW_OP_RELEASE, RW_PRIM_SEM, OBJ);
+	stream_sync(&self->s, T2, RW_OP_ACQUIRE_LAZY, RW_PRIM_SEM, OBJ + 0x40);
+	stream_access(&self->s, T2, 1, VAR, W, 2);
+	ASSERT_EQ(1, replay(self));
+}
+
+/* T2 waits on the condvar under M1; T1 sets VAR under M1 and signals. */
+static void cond_handoff(struct stream *s, bool signal)
+{
+	stream_sync(s, T2, RW_OP_ACQUIRE_LAZY, RW_PRIM_MUTEX, M1);
+	stream_sync_full(s, ST_PID, T2, RW_OP_COND_WAIT, RW_PRIM_COND, key_private(ST_PID, OBJ),
+			 key_private(ST_PID, M1), 0, 0, 0);
+	stream_sync(s, T1, RW_OP_ACQUIRE_LAZY, RW_PRIM_MUTEX, M2);
+	stream_access(s, T1, 1, VAR, W, 1);
+	if (signal)
+		stream_sync(s, T1, RW_OP_RELEASE, RW_PRIM_COND, OBJ);
+	stream_sync(s, T1, RW_OP_RELEASE, RW_PRIM_MUTEX, M2);
+	stream_access(s, T2, 1, VAR, R, 2);
+}
+
+TEST_F(hb, condvar_signal_orders)
+{
+	two_threads(&self->s);
+	cond_handoff(&self->s, true);
+	ASSERT_EQ(0, replay(self));
+}
+
+TEST_F(hb, condvar_without_signal_does_not_order)
+{
+	two_threads(&self->s);
+	cond_handoff(&self->s, false);
+	ASSERT_EQ(1, replay(self));
+}
+
+TEST_F(hb, condvar_wait_releases_the_mutex)
+{
+	two_threads(&self->s);
+	stream_sync(&self->s, T2, RW_OP_ACQUIRE_LAZY, RW_PRIM_MUTEX, M1);
+	stream_access(&self->s, T2, 1, VAR, W, 2);
+	stream_sync_full(&self->s, ST_PID, T2, RW_OP_COND_WAIT, RW_PRIM_COND,
+			 key_private(ST_PID, OBJ), key_private(ST_PID, M1), 0, 0, 0);
+	/* T1 takes the mutex cond_wait released and sees T2's write */
+	stream_sync(&self->s, T1, RW_OP_ACQUIRE_LAZY, RW_PRIM_MUTEX, M1);
+	stream_access(&self->s, T1, 1, VAR, R, 1);
+	ASSERT_EQ(0, replay(self));
+}
+
+TEST_F(hb, barrier_orders)
+{
+	two_threads(&self->s);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_sync(&self->s, T1, RW_OP_BARRIER, RW_PRIM_BARRIER, OBJ);
+	stream_sync(&self->s, T2, RW_OP_BARRIER, RW_PRIM_BARRIER, OBJ);
+	stream_access(&self->s, T2, 1, VAR, R, 2);
+	stream_access(&self->s, T1, 1, VAR, R, 1);
+	ASSERT_EQ(0, replay(self));
+}
+
+TEST_F(hb, access_before_barrier_races)
+{
+	two_threads(&self->s);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_sync(&self->s, T1, RW_OP_BARRIER, RW_PRIM_BARRIER, OBJ);
+	stream_access(&self->s, T2, 1, VAR, R, 2);
+	stream_sync(&self->s, T2, RW_OP_BARRIER, RW_PRIM_BARRIER, OBJ);
+	ASSERT_EQ(1, replay(self));
+}
+
+TEST_F(hb, once_orders)
+{
+	two_threads(&self->s);
+	stream_access(&self->s, T1, 1, VAR, W, 1);	/* inside the init routine */
+	stream_sync(&self->s, T1, RW_OP_ONCE_DONE, RW_PRIM_ONCE, OBJ);
+	stream_sync(&self->s, T2, RW_OP_ONCE_DONE, RW_PRIM_ONCE, OBJ);
+	stream_access(&self->s, T2, 1, VAR, R, 2);
+	ASSERT_EQ(0, replay(self));
+}
+
+TEST_F(hb, futex_wake_wait_orders)
+{
+	two_threads(&self->s);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_sync(&self->s, T1, RW_OP_FUTEX_WAKE, RW_PRIM_FUTEX, OBJ);
+	stream_sync(&self->s, T2, RW_OP_FUTEX_WAIT, RW_PRIM_FUTEX, OBJ);
+	stream_access(&self->s, T2, 1, VAR, W, 2);
+	ASSERT_EQ(0, replay(self));
+}
+
+TEST_F(hb, rwlock_writer_is_ordered_after_readers)
+{
+	stream_create(&self->s, MAIN, T1);
+	stream_create(&self->s, MAIN, T2);
+	stream_create(&self->s, MAIN, T3);
+	stream_sync(&self->s, T1, RW_OP_RD_ACQUIRE_LAZY, RW_PRIM_RWLOCK, OBJ);
+	stream_access(&self->s, T1, 1, VAR, R, 1);
+	stream_sync(&self->s, T2, RW_OP_RD_ACQUIRE_LAZY, RW_PRIM_RWLOCK, OBJ);
+	stream_access(&self->s, T2, 1, VAR, R, 2);
+	stream_sync(&self->s, T1, RW_OP_RW_RELEASE, RW_PRIM_RWLOCK, OBJ);
+	stream_sync(&self->s, T2, RW_OP_RW_RELEASE, RW_PRIM_RWLOCK, OBJ);
+	stream_sync(&self->s, T3, RW_OP_ACQUIRE_LAZY, RW_PRIM_RWLOCK, OBJ);
+	stream_access(&self->s, T3, 1, VAR, W, 3);
+	stream_sync(&self->s, T3, RW_OP_RW_RELEASE, RW_PRIM_RWLOCK, OBJ);
+	/* a reader after the writer sees its write */
+	stream_sync(&self->s, T1, RW_OP_RD_ACQUIRE, RW_PRIM_RWLOCK, OBJ);
+	stream_access(&self->s, T1, 1, VAR, R, 1);
+	ASSERT_EQ(0, replay(self));
+}
+
+TEST_F(hb, rwlock_readers_do_not_order_each_other)
+{
+	two_threads(&self->s);
+	/* writing under a read lock: the two readers are not ordered */
+	stream_sync(&self->s, T1, RW_OP_RD_ACQUIRE_LAZY, RW_PRIM_RWLOCK, OBJ);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_sync(&self->s, T1, RW_OP_RW_RELEASE, RW_PRIM_RWLOCK, OBJ);
+	stream_sync(&self->s, T2, RW_OP_RD_ACQUIRE_LAZY, RW_PRIM_RWLOCK, OBJ);
+	stream_access(&self->s, T2, 1, VAR, W, 2);
+	stream_sync(&self->s, T2, RW_OP_RW_RELEASE, RW_PRIM_RWLOCK, OBJ);
+	ASSERT_EQ(1, replay(self));
+	EXPECT_NE(NULL, strstr(self->out, "Locks held: read rwlock (0x5555555580c0) / "
+			       "read rwlock (0x5555555580c0)\n"));
+}
+
+static void join_of(struct stream *s, __u32 joined_tid)
+{
+	struct rw_key none = {};
+
+	stream_sync_full(s, ST_PID, MAIN, RW_OP_JOIN_LAZY, RW_PRIM_THREAD, none, none,
+			 ST_FSBASE(joined_tid), 0, 0);
+}
+
+TEST_F(hb, join_orders_through_pthread_t)
+{
+	two_threads(&self->s);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	join_of(&self->s, T1);
+	stream_exit(&self->s, ST_PID, T1, 0);
+	stream_access(&self->s, MAIN, 1, VAR, R, 3);
+	ASSERT_EQ(0, replay(self));
+	EXPECT_EQ(0ULL, self->st.unresolved_joins);
+}
+
+TEST_F(hb, joining_another_thread_does_not_order)
+{
+	two_threads(&self->s);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_exit(&self->s, ST_PID, T1, 0);
+	stream_exit(&self->s, ST_PID, T2, 0);
+	join_of(&self->s, T2);
+	stream_access(&self->s, MAIN, 1, VAR, R, 3);
+	ASSERT_EQ(1, replay(self));
+}
+
+TEST_F(hb, reused_tid_is_a_new_thread)
+{
+	stream_create(&self->s, MAIN, T1);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_exit(&self->s, ST_PID, T1, 0);
+	/* never joined; the kernel hands the same tid to the next thread */
+	stream_create(&self->s, MAIN, T1);
+	stream_access(&self->s, T1, 1, VAR, W, 2);
+	ASSERT_EQ(1, replay(self));
+}
+
+TEST_F(hb, three_thread_chain_orders)
+{
+	stream_create(&self->s, MAIN, T1);
+	stream_create(&self->s, MAIN, T2);
+	stream_create(&self->s, MAIN, T3);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_sync(&self->s, T1, RW_OP_RELEASE, RW_PRIM_SEM, M1);
+	stream_sync(&self->s, T2, RW_OP_ACQUIRE_LAZY, RW_PRIM_SEM, M1);
+	stream_sync(&self->s, T2, RW_OP_RELEASE, RW_PRIM_SEM, M2);
+	stream_sync(&self->s, T3, RW_OP_ACQUIRE_LAZY, RW_PRIM_SEM, M2);
+	stream_access(&self->s, T3, 1, VAR, W, 3);
+	ASSERT_EQ(0, replay(self));
+}
+
+TEST_F(hb, broken_chain_races)
+{
+	stream_create(&self->s, MAIN, T1);
+	stream_create(&self->s, MAIN, T2);
+	stream_create(&self->s, MAIN, T3);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_sync(&self->s, T1, RW_OP_RELEASE, RW_PRIM_SEM, M1);
+	stream_sync(&self->s, T2, RW_OP_ACQUIRE_LAZY, RW_PRIM_SEM, M1);
+	/* T2 posts before its wait returned: no edge from T1 reaches T3 */
+	stream_sync(&self->s, T2, RW_OP_RELEASE, RW_PRIM_SEM, OBJ);
+	stream_sync(&self->s, T3, RW_OP_ACQUIRE_LAZY, RW_PRIM_SEM, M2);
+	stream_access(&self->s, T3, 1, VAR, W, 3);
+	ASSERT_EQ(1, replay(self));
+	EXPECT_EQ(T3, self->c.info[0].cur_tid);
+	EXPECT_EQ(T1, self->c.info[0].prev_tid);
+}
+
+TEST_F(hb, dedup_counts_repeats)
+{
+	int i;
+
+	two_threads(&self->s);
+	for (i = 0; i < 5; i++) {
+		stream_access(&self->s, T1, 1, VAR, W, 1);
+		stream_access(&self->s, T2, 1, VAR, W, 2);
+	}
+	/* a second pair of code locations is a second report */
+	stream_access(&self->s, T1, 1, VAR, W, 7);
+	ASSERT_EQ(2, replay(self));
+	EXPECT_EQ(2, self->c.n);
+	EXPECT_EQ(2ULL, self->st.races);
+	EXPECT_EQ(10ULL, self->st.race_events);
+	EXPECT_NE(NULL, strstr(self->out, "racewatch: 10 racing access pairs in all"));
+	EXPECT_NE(NULL, strstr(self->out, "racewatch: 2 data races reported "
+			       "(counter: 2 threads, 1 location)\n"));
+}
+
+TEST_F(hb, dedup_ignores_which_side_came_first)
+{
+	two_threads(&self->s);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_access(&self->s, T2, 1, VAR, R, 2);
+	stream_access(&self->s, T2, 1, VAR, W, 3);
+	stream_access(&self->s, T1, 1, VAR, R, 4);
+	/* (1 write, 2 read) and (2 read, 1 write) are one report */
+	stream_access(&self->s, T2, 1, VAR, R, 2);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	/* T1@1 vs T2@2, T2@3 vs T1@1, T1@4 vs T2@3, T1@1 vs T2@3 again */
+	ASSERT_EQ(3, replay(self));
+}
+
+TEST_F(hb, unknown_watch_is_counted)
+{
+	two_threads(&self->s);
+	stream_access(&self->s, T1, 9, VAR, W, 1);
+	stream_access(&self->s, T2, 9, VAR, W, 2);
+	ASSERT_EQ(0, replay(self));
+	EXPECT_EQ(2ULL, self->st.unknown_watch);
+}
+
+TEST_HARNESS_MAIN
