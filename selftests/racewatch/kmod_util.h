@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers of the kmod_* selftests: drive progs/kmod_target, talk to
+ * /dev/racewatch, collect records. Header-only so each test stays one file.
+ */
+#ifndef KMOD_UTIL_H
+#define KMOD_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/klog.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/racewatch.h>
+
+/**
+ * struct kt - a running progs/kmod_target
+ * @pid: its pid
+ * @in: its stdin (commands)
+ * @out: its stdout (replies)
+ * @var: address of the watched word
+ * @write: [start, end) of kt_write(); @read, @atomic, @narrow, @dispatch likewise
+ * @helper: tid of its helper thread, 0 without one
+ */
+struct kt {
+	pid_t pid;
+	FILE *in;
+	FILE *out;
+	unsigned long var;
+	unsigned long write[2], read[2], atomic[2], narrow[2], dispatch[2];
+	pid_t helper;
+};
+
+/* Path of progs/NAME beside this test's executable. */
+static inline int kt_prog_path(const char *name, char *buf, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n < 0)
+		return -errno;
+	self[n] = '\0';
+	if (snprintf(buf, len, "%s/progs/%s", dirname(self), name) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Start progs/@name ("kmod_target" or "kmod_target-O2"); 0 or -errno. */
+static inline int kt_start(struct kt *t, const char *name, bool helper)
+{
+	char path[PATH_MAX], line[512];
+	int in[2], out[2];
+
+	memset(t, 0, sizeof(*t));
+	if (kt_prog_path(name, path, sizeof(path)) || access(path, X_OK))
+		return -ENOENT;
+	if (pipe(in) || pipe(out))
+		return -errno;
+	t->pid = fork();
+	if (t->pid < 0)
+		return -errno;
+	if (t->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		execl(path, path, helper ? "helper" : NULL, NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	t->in = fdopen(in[1], "w");
+	t->out = fdopen(out[0], "r");
+	if (!t->in || !t->out || !fgets(line, sizeof(line), t->out))
+		return -EIO;
+	setvbuf(t->in, NULL, _IOLBF, 0);
+	if (sscanf(line, "var %lx write %lx %lx read %lx %lx atomic %lx %lx narrow %lx %lx "
+		   "dispatch %lx %lx helper %d", &t->var, &t->write[0], &t->write[1],
+		   &t->read[0], &t->read[1], &t->atomic[0], &t->atomic[1], &t->narrow[0],
+		   &t->narrow[1], &t->dispatch[0], &t->dispatch[1], &t->helper) != 12)
+		return -EPROTO;
+	return 0;
+}
+
+/* Send one command; returns the tid that made the accesses, or -1. */
+static inline pid_t kt_cmd(struct kt *t, char op, unsigned long n)
+{
+	char line[64];
+	int tid;
+
+	if (fprintf(t->in, "%c %lu\n", op, n) < 0 || fflush(t->in))
+		return -1;
+	if (!fgets(line, sizeof(line), t->out) || sscanf(line, "ok %d", &tid) != 1)
+		return -1;
+	return tid;
+}
+
+/* Ask the target to exit and reap it; returns its wait status. */
+static inline int kt_stop(struct kt *t)
+{
+	int status = -1;
+
+	if (t->pid <= 0)
+		return -1;
+	if (t->in)
+		fclose(t->in);
+	if (t->out)
+		fclose(t->out);
+	t->in = t->out = NULL;
+	if (waitpid(t->pid, &status, 0) < 0)
+		status = -1;
+	t->pid = 0;
+	return status;
+}
+
+/* Kill and reap (teardown path: must not block). */
+static inline void kt_kill(struct kt *t)
+{
+	if (t->pid > 0) {
+		kill(t->pid, SIGKILL);
+		waitpid(t->pid, NULL, 0);
+	}
+	if (t->in)
+		fclose(t->in);
+	if (t->out)
+		fclose(t->out);
+	memset(t, 0, sizeof(*t));
+}
+
+static inline int rw_dev_open(void)
+{
+	return open(RACEWATCH_DEVICE, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+}
+
+static inline struct racewatch_watch rw_req(pid_t pid, unsigned long addr, __u32 len, __u32 kind,
+					    __u32 flags)
+{
+	struct racewatch_watch w;
+
+	memset(&w, 0, sizeof(w));
+	w.size = sizeof(w);
+	w.pid = pid;
+	w.addr = addr;
+	w.len = len;
+	w.kind = kind;
+	w.flags = flags;
+	return w;
+}
+
+/* WATCH; returns the new id (> 0) or -errno. */
+static inline int rw_watch(int fd, pid_t pid, unsigned long addr, __u32 len, __u32 kind,
+			   __u32 flags)
+{
+	struct racewatch_watch w = rw_req(pid, addr, len, kind, flags);
+
+	if (ioctl(fd, RACEWATCH_IOC_WATCH, &w))
+		return -errno;
+	return (int)w.id;
+}
+
+static inline int rw_unwatch(int fd, __u32 id)
+{
+	struct racewatch_unwatch u;
+
+	memset(&u, 0, sizeof(u));
+	u.size = sizeof(u);
+	u.id = id;
+	return ioctl(fd, RACEWATCH_IOC_UNWATCH, &u) ? -errno : 0;
+}
+
+static inline int rw_stats(int fd, struct racewatch_stats *st)
+{
+	memset(st, 0xcc, sizeof(*st));
+	st->size = sizeof(*st);
+	return ioctl(fd, RACEWATCH_IOC_GET_STATS, st) ? -errno : 0;
+}
+
+/* LIST into @wi (room @room); returns the session's watch count or -errno. */
+static inline int rw_list(int fd, struct racewatch_watch_info *wi, __u32 room)
+{
+	struct racewatch_list l;
+
+	memset(&l, 0, sizeof(l));
+	if (room)
+		memset(wi, 0xcc, room * sizeof(*wi));
+	l.size = sizeof(l);
+	l.count = room;
+	l.watches = (__u64)(unsigned long)wi;
+	if (ioctl(fd, RACEWATCH_IOC_LIST, &l))
+		return -errno;
+	return (int)l.count;
+}
+
+#define RW_MAX_RECS	8192
+
+/**
+ * struct rw_recs - records drained from a session
+ * @n: records in @r
+ * @r: pointers into @buf
+ * @buf: raw bytes as read()
+ */
+struct rw_recs {
+	int n;
+	struct racewatch_access *r[RW_MAX_RECS];
+	__u64 buf[RW_MAX_RECS * 48];
+};
+
+/*
+ * Read every queued record (the fd is non-blocking). Records are queued by
+ * the trap itself, so once the target answered a command its accesses are
+ * all here. Returns the count or -errno.
+ */
+static inline int rw_drain(int fd, struct rw_recs *rr)
+{
+	size_t used = 0, off;
+	ssize_t n;
+
+	rr->n = 0;
+	for (;;) {
+		if (sizeof(rr->buf) - used < 4096)
+			return -ENOSPC;
+		n = read(fd, (char *)rr->buf + used, 4096);
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		for (off = used; off < used + (size_t)n;) {
+			struct racewatch_access *a = (void *)((char *)rr->buf + off);
+
+			if (a->size < sizeof(*a) || rr->n == RW_MAX_RECS)
+				return -EPROTO;
+			rr->r[rr->n++] = a;
+			off += a->size;
+		}
+		used += n;
+	}
+	return rr->n;
+}
+
+/* Number of lines in the kernel log matching an oops/warning pattern. */
+static inline int rw_dmesg_bad_lines(void)
+{
+	static const char *const bad[] = { "BUG", "WARNING", "Oops", "RIP:" };
+	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf, *line, *save;
+	int n = 0;
+	size_t i;
+
+	if (len <= 0)
+		return -1;
+	buf = calloc(1, len + 1);
+	if (!buf)
+		return -1;
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
+	if (len < 0) {
+		free(buf);
+		return -1;
+	}
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			if (strstr(line, bad[i])) {
+				n++;
+				break;
+			}
+	free(buf);
+	return n;
+}
+
+#endif /* KMOD_UTIL_H */

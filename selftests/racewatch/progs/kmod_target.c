@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Target program of racewatch's kmod_* selftests: it touches one global in
+ * well-known ways when told to, so a test can compare the module's records
+ * with what really happened.
+ *
+ * Started as "kmod_target [helper]". The first line on stdout gives the
+ * address of the watched variable and the [start, end) code range of each
+ * accessing function (each lives in its own section, so the linker gives
+ * exact bounds):
+ *
+ *   var ADDR write S E read S E atomic S E narrow S E dispatch S E helper TID
+ *
+ * Then it reads one command per line on stdin and answers "ok TID" with the
+ * id of the thread that made the accesses:
+ *
+ *   w N   main thread writes 1..N to the variable (N stores)
+ *   r N   main thread reads it N times
+ *   a N   main thread adds 1 atomically N times (lock-prefixed RMW)
+ *   n     main thread makes the narrow pattern (see kt_narrow)
+ *   t N   a new thread writes N times and exits; joined before answering
+ *   T N   the helper thread (started with "helper") writes N times
+ *   x     exit at once (status 0)
+ *
+ * EOF on stdin ends the program.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define KT_HOT(sec) __attribute__((noinline, used, section(sec)))
+
+/* The watched word; 8-byte aligned so 1/2/4/8-byte watches fit inside it. */
+volatile unsigned long kt_var __attribute__((aligned(8)));
+
+extern char __start_ktsec_write[], __stop_ktsec_write[];
+extern char __start_ktsec_read[], __stop_ktsec_read[];
+extern char __start_ktsec_atomic[], __stop_ktsec_atomic[];
+extern char __start_ktsec_narrow[], __stop_ktsec_narrow[];
+extern char __start_ktsec_dispatch[], __stop_ktsec_dispatch[];
+
+static int helper_cmd[2], helper_done[2];
+static pid_t helper_tid;
+
+static pid_t kt_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+KT_HOT("ktsec_write") void kt_write(unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 1; i <= n; i++)
+		kt_var = i;
+}
+
+KT_HOT("ktsec_read") unsigned long kt_read(unsigned long n)
+{
+	unsigned long i, sum = 0;
+
+	for (i = 0; i < n; i++)
+		sum += kt_var;
+	return sum;
+}
+
+KT_HOT("ktsec_atomic") void kt_atomic(unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		__atomic_fetch_add((unsigned long *)&kt_var, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Eight stores around bytes 2..3 of the word. A 2-byte watch at offset 2 must
+ * see exactly the four marked "touches".
+ */
+KT_HOT("ktsec_narrow") void kt_narrow(void)
+{
+	volatile unsigned char *b = (volatile unsigned char *)&kt_var;
+
+	b[0] = 1;					/* byte 0: outside */
+	b[2] = 2;					/* byte 2: touches */
+	b[3] = 3;					/* byte 3: touches */
+	b[4] = 4;					/* byte 4: outside */
+	*(volatile unsigned int *)(b + 4) = 5;		/* bytes 4..7: outside */
+	*(volatile unsigned short *)(b + 0) = 6;	/* bytes 0..1: outside */
+	kt_var = 7;					/* bytes 0..7: touches */
+	*(volatile unsigned int *)(b + 0) = 8;		/* bytes 0..3: touches */
+}
+
+static void *kt_new_thread(void *arg)
+{
+	pid_t *tid = arg;
+
+	*tid = kt_gettid();
+	kt_write(*(unsigned long *)(tid + 2));
+	return NULL;
+}
+
+static void *kt_helper(void *arg)
+{
+	unsigned long n;
+
+	__atomic_store_n(&helper_tid, kt_gettid(), __ATOMIC_RELEASE);
+	while (read(helper_cmd[0], &n, sizeof(n)) == sizeof(n)) {
+		kt_write(n);
+		if (write(helper_done[1], &n, sizeof(n)) != sizeof(n))
+			break;
+	}
+	return NULL;
+}
+
+static pid_t kt_spawn_writer(unsigned long n)
+{
+	/* tid at [0], count at [2] (8-byte aligned) */
+	pid_t box[4] = { 0 };
+	pthread_t th;
+
+	memcpy(&box[2], &n, sizeof(n));
+	if (pthread_create(&th, NULL, kt_new_thread, box))
+		return -1;
+	pthread_join(th, NULL);
+	return box[0];
+}
+
+static pid_t kt_helper_write(unsigned long n)
+{
+	if (!helper_tid)
+		return -1;
+	if (write(helper_cmd[1], &n, sizeof(n)) != sizeof(n) ||
+	    read(helper_done[0], &n, sizeof(n)) != sizeof(n))
+		return -1;
+	return helper_tid;
+}
+
+/* Returns the id of the thread that made the accesses, or -1. */
+KT_HOT("ktsec_dispatch") pid_t kt_dispatch(char op, unsigned long n)
+{
+	switch (op) {
+	case 'w':
+		kt_write(n);
+		return kt_gettid();
+	case 'r':
+		kt_read(n);
+		return kt_gettid();
+	case 'a':
+		kt_atomic(n);
+		return kt_gettid();
+	case 'n':
+		kt_narrow();
+		return kt_gettid();
+	case 't':
+		return kt_spawn_writer(n);
+	case 'T':
+		return kt_helper_write(n);
+	case 'x':
+		_exit(0);
+	}
+	return -1;
+}
+
+static int kt_start_helper(void)
+{
+	pthread_t th;
+
+	if (pipe(helper_cmd) || pipe(helper_done))
+		return -1;
+	if (pthread_create(&th, NULL, kt_helper, NULL))
+		return -1;
+	while (!__atomic_load_n(&helper_tid, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char line[64], op;
+	unsigned long n;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "helper") && kt_start_helper()) {
+		fprintf(stderr, "kmod_target: cannot start the helper thread\n");
+		return 1;
+	}
+	printf("var %p write %p %p read %p %p atomic %p %p narrow %p %p dispatch %p %p helper %d\n",
+	       (void *)&kt_var, __start_ktsec_write, __stop_ktsec_write, __start_ktsec_read, __stop_ktsec_read,
+	       __start_ktsec_atomic, __stop_ktsec_atomic, __start_ktsec_narrow, __stop_ktsec_narrow,
+	       __start_ktsec_dispatch, __stop_ktsec_dispatch, (int)helper_tid);
+
+	while (fgets(line, sizeof(line), stdin)) {
+		n = 0;
+		if (sscanf(line, " %c %lu", &op, &n) < 1)
+			continue;
+		printf("ok %d\n", (int)kt_dispatch(op, n));
+	}
+	return 0;
+}
