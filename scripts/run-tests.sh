@@ -39,7 +39,7 @@ for t in *_test; do
 	totals=$(grep '^# Totals: ' "$out" | tail -n 1)
 	rm -f "$out"
 	if [ -n "$totals" ]; then
-		p=$(echo "$totals" | sed -n 's/.*pass:\([0-9]*\).*/\1/p')
+		p=$(echo "$totals" | sed -n 's/.*Totals: pass:\([0-9]*\).*/\1/p')
 		f=$(echo "$totals" | sed -n 's/.* fail:\([0-9]*\).*/\1/p')
 		s=$(echo "$totals" | sed -n 's/.*skip:\([0-9]*\).*/\1/p')
 		e=$(echo "$totals" | sed -n 's/.*error:\([0-9]*\).*/\1/p')
