@@ -75,6 +75,7 @@ struct sync_run {
 	int ntids;
 	pid_t tids[SYNC_TIDS_MAX];
 	__u64 fsbase[SYNC_TIDS_MAX];
+	int created_at[SYNC_TIDS_MAX];	/* log index of the create record */
 	int nkids;
 	pid_t kids[SYNC_TIDS_MAX];
 };
@@ -182,6 +183,7 @@ static inline void sync_run_index(struct sync_run *r, const struct sync_log *lg)
 
 	r->ntids = 1;
 	r->tids[0] = r->pid;
+	r->created_at[0] = -1;
 	r->nkids = 0;
 	for (i = 0; i < lg->n; i++) {
 		const struct rw_sync_event *e = &lg->ev[i];
@@ -191,6 +193,7 @@ static inline void sync_run_index(struct sync_run *r, const struct sync_log *lg)
 		if (e->tid == (__u32)r->pid && !r->fsbase[0])
 			r->fsbase[0] = e->fsbase;
 		if (e->op == RW_OP_THREAD_CREATE && r->ntids < SYNC_TIDS_MAX) {
+			r->created_at[r->ntids] = i;
 			r->tids[r->ntids] = e->arg;
 			r->fsbase[r->ntids++] = e->arg2;
 		}
@@ -229,14 +232,18 @@ static inline const char *sync_key_name(const struct sync_run *r, const struct r
 	return NULL;
 }
 
-static inline const char *sync_tname(const struct sync_run *r, bool by_fsbase, __u64 v,
+/*
+ * Thread name for a tid, or for a pthread_t (@by_fsbase) as of log index @at:
+ * the latest thread created before @at with that thread pointer, because
+ * glibc reuses a joined thread's stack and so its pthread_t.
+ */
+static inline const char *sync_tname(const struct sync_run *r, bool by_fsbase, __u64 v, int at,
 				     char *buf, size_t len)
 {
 	int i;
 
-	/* latest first: glibc reuses a joined thread's stack, so its pthread_t too */
 	for (i = r->ntids - 1; i >= 0; i--)
-		if (by_fsbase ? r->fsbase[i] == v : (__u64)r->tids[i] == v) {
+		if (by_fsbase ? r->fsbase[i] == v && r->created_at[i] < at : (__u64)r->tids[i] == v) {
 			snprintf(buf, len, "T%d", i);
 			return buf;
 		}
@@ -292,11 +299,11 @@ static inline const char *sync_seq(const struct sync_run *r, const struct sync_l
 		case RW_OP_FORK:
 		case RW_OP_WAIT_CHILD:
 			snprintf(tok, sizeof(tok), "%s %s", sync_token(e),
-				 sync_tname(r, false, e->arg, tn, sizeof(tn)));
+				 sync_tname(r, false, e->arg, i, tn, sizeof(tn)));
 			break;
 		case RW_OP_JOIN_LAZY:
 			snprintf(tok, sizeof(tok), "%s %s", sync_token(e),
-				 sync_tname(r, true, e->arg, tn, sizeof(tn)));
+				 sync_tname(r, true, e->arg, i, tn, sizeof(tn)));
 			break;
 		case RW_OP_THREAD_EXIT:
 		case RW_OP_EXEC:
