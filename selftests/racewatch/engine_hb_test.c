@@ -385,6 +385,57 @@ TEST_F(hb, reused_tid_is_a_new_thread)
 	ASSERT_EQ(1, replay(self));
 }
 
+#define CHILD	5000u
+#define SHM_P	0x7ffff7fc0010ULL
+#define SHM_C	0x7ffff7fb0010ULL
+
+/* One shared-memory field watched in the parent and in its forked child. */
+static void fork_child_writes(struct stream *s, bool wait)
+{
+	struct rw_key shm = { .kind = RW_KEY_SHARED, .dev = 0x16, .id = 1234, .off = 16 };
+	struct rw_key none = {};
+
+	stream_watch_key(s, 2, ST_PID, SHM_P, 8, "shm:/seg+16", shm);
+	stream_watch_key(s, 3, CHILD, SHM_C, 8, "shm:/seg+16", shm);
+	stream_access_pid(s, ST_PID, MAIN, 2, SHM_P, W, ST_IP(1), 0, NULL);
+	stream_sync_full(s, ST_PID, MAIN, RW_OP_FORK, RW_PRIM_PROCESS, none, none, CHILD,
+			 ST_FSBASE(MAIN), 0);
+	stream_access_pid(s, CHILD, CHILD, 3, SHM_C, W, ST_IP(2), 0, NULL);
+	stream_exit(s, CHILD, CHILD, 1);
+	if (wait)
+		stream_sync_full(s, ST_PID, MAIN, RW_OP_WAIT_CHILD, RW_PRIM_PROCESS, none, none,
+				 CHILD, 0, 0);
+	stream_access_pid(s, ST_PID, MAIN, 2, SHM_P, R, ST_IP(3), 0, NULL);
+}
+
+TEST_F(hb, fork_and_wait_order_across_processes)
+{
+	fork_child_writes(&self->s, true);
+	ASSERT_EQ(0, replay(self));
+	EXPECT_EQ(0ULL, self->st.unresolved_joins);
+}
+
+TEST_F(hb, shared_field_without_wait_races_across_processes)
+{
+	fork_child_writes(&self->s, false);
+	ASSERT_EQ(1, replay(self));
+	EXPECT_NE(NULL, strstr(self->out, "Read at 0x7ffff7fc0010 (shm:/seg+16, 8 bytes) by "
+			       "thread 4240 in process 4240"));
+	EXPECT_NE(NULL, strstr(self->out, "Previous write at 0x7ffff7fb0010 by thread 5000 in "
+			       "process 5000"));
+	EXPECT_NE(NULL, strstr(self->out, "(shm:/seg+16: 2 threads, 1 location)\n"));
+}
+
+TEST_F(hb, wait_for_unknown_child_is_counted)
+{
+	struct rw_key none = {};
+
+	stream_sync_full(&self->s, ST_PID, MAIN, RW_OP_WAIT_CHILD, RW_PRIM_PROCESS, none, none,
+			 CHILD + 1, 0, 0);
+	ASSERT_EQ(0, replay(self));
+	EXPECT_EQ(1ULL, self->st.unresolved_joins);
+}
+
 TEST_F(hb, three_thread_chain_orders)
 {
 	stream_create(&self->s, MAIN, T1);

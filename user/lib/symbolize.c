@@ -229,8 +229,13 @@ void rw_frame__symbolize(struct rw_maps *m, __u64 addr, __u64 lookup, struct rw_
 	if (line) {
 		int lineno = 0;
 		const char *src = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+		const char *dir = dwfl_line_comp_dir(line);
 
-		f->file = rw_strdup_or_null(src);
+		/* relative names are relative to the compilation directory */
+		if (src && src[0] != '/' && dir && asprintf(&f->file, "%s/%s", dir, src) < 0)
+			f->file = NULL;
+		if (!f->file)
+			f->file = rw_strdup_or_null(src);
 		f->line = lineno;
 	}
 }
