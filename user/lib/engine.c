@@ -4,11 +4,9 @@
  * dispatch to the detector, deduplicated reports, recording.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <search.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "decode.h"
 #include "detector.h"
@@ -485,40 +483,14 @@ err_nomem:
  */
 int rw_engine__snapshot_pid(struct rw_engine *e, __u32 pid)
 {
-	char path[64], *buf = NULL;
-	size_t len = 0, cap = 0;
-	ssize_t n;
-	int fd, err = 0;
+	char *text;
+	int err;
 
-	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap + 65536);
-
-			if (!nb) {
-				err = -ENOMEM;
-				goto out;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0) {
-			err = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	buf[len] = '\0';
-	err = rw_engine__add_maps(e, pid, buf);
-out:
-	free(buf);
-	close(fd);
+	err = rw_maps__read(pid, &text);
+	if (err)
+		return err;
+	err = rw_engine__add_maps(e, pid, text);
+	free(text);
 	return err;
 }
 

@@ -3,6 +3,8 @@
  * Maps snapshots and libdw symbolization.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,5 +275,51 @@ int rw_maps__symbol(struct rw_maps *m, __u64 addr, char *buf, size_t len)
 		snprintf(buf, len, "%s+0x%" PRIx64, name, (uint64_t)off);
 	else
 		snprintf(buf, len, "%s", name);
+	return 0;
+}
+
+/**
+ * rw_maps__read() - read /proc/PID/maps
+ * @pid: a live process
+ * @text: out: the text, malloc'd and NUL-terminated
+ *
+ * Return: 0 or -errno (-ENOENT: no such process).
+ */
+int rw_maps__read(__u32 pid, char **text)
+{
+	char path[64], *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap + 65536);
+
+			if (!nb) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap += 65536;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0) {
+			err = n < 0 ? -errno : 0;
+			break;
+		}
+		len += n;
+	}
+	close(fd);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	buf[len] = '\0';
+	*text = buf;
 	return 0;
 }

@@ -80,5 +80,6 @@ __u64 rw_maps__codeloc(const struct rw_maps *m, __u32 pid, __u64 addr);
 void rw_frame__symbolize(struct rw_maps *m, __u64 addr, __u64 lookup, struct rw_frame *f);
 void rw_frame__fini(struct rw_frame *f);
 int rw_maps__symbol(struct rw_maps *m, __u64 addr, char *buf, size_t len);
+int rw_maps__read(__u32 pid, char **text);
 
 #endif /* __RACEWATCH_SYMBOLIZE_H */

@@ -7,9 +7,9 @@
  * The engine tests know the source lines marked "line N" below; keep them
  * where they are or update ENGINE_TARGET_*_LINE in engine_decode_test.c.
  *
- * Run as "engine_target wait": prints the addresses of its globals, then
- * blocks until stdin closes. Without arguments it runs its threads once.
+ * "engine_target wait" prints its globals' addresses, waits for stdin's EOF.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,7 +23,7 @@ char big[16];
 pthread_mutex_t lock_a = PTHREAD_MUTEX_INITIALIZER;
 pthread_mutex_t lock_b = PTHREAD_MUTEX_INITIALIZER;
 /* libc exports a data symbol of this name too: resolving it is ambiguous */
-static long _IO_2_1_stdout_ = 1;
+static volatile long _IO_2_1_stdout_ = 1;
 
 __attribute__((noinline)) void racy_inc(void)
 {
@@ -67,8 +67,8 @@ int main(int argc, char **argv)
 	char buf[64];
 
 	if (argc > 1 && !strcmp(argv[1], "wait")) {
-		printf("counter=%p pair=%p big=%p\n", (void *)&counter, (void *)&pair,
-		       (void *)&big);
+		printf("counter=%p pair=%p big=%p pisn=%p\n", (void *)&counter, (void *)&pair,
+		       (void *)&big, (void *)&program_invocation_short_name);
 		fflush(stdout);
 		while (read(0, buf, sizeof(buf)) > 0)
 			;
