@@ -165,6 +165,50 @@ TEST_F(life, close_while_target_writes)
 	EXPECT_EQ(self->t.pid, kt_cmd(&self->t, 'w', 10));
 }
 
+TEST_F(life, fork_children_are_not_armed)
+{
+	static struct rw_recs recs;
+	pid_t child;
+
+	ASSERT_LT(0, rw_watch(self->fd, self->t.pid, self->t.var, 8, RACEWATCH_KIND_RW, 0));
+	child = kt_cmd(&self->t, 'f', 5);
+	ASSERT_LT(0, child);
+	ASSERT_NE(self->t.pid, child);
+	/* The child's copy of the variable is its own memory: not watched. */
+	EXPECT_EQ(0, rw_drain(self->fd, &recs));
+	ASSERT_EQ(self->t.pid, kt_cmd(&self->t, 'w', 1));
+	EXPECT_EQ(1, rw_drain(self->fd, &recs));
+}
+
+TEST_F(life, exec_removes_the_watch)
+{
+	static struct rw_recs recs;
+	struct racewatch_watch_info wi;
+	struct kt *t = &self->t;
+	unsigned long var;
+
+	/* The non-PIE build: the variable has the same address after exec. */
+	kt_kill(t);
+	ASSERT_EQ(0, kt_start(t, "kmod_target-O2", true));
+	var = t->var;
+	ASSERT_LT(0, rw_watch(self->fd, t->pid, t->var, 8, RACEWATCH_KIND_RW, 0));
+	ASSERT_EQ(t->pid, kt_cmd(t, 'w', 1));
+	ASSERT_EQ(1, rw_drain(self->fd, &recs));
+
+	ASSERT_LT(0, fprintf(t->in, "e\n"));
+	ASSERT_EQ(0, fflush(t->in));
+	ASSERT_EQ(0, kt_read_header(t));
+	ASSERT_EQ(var, t->var);
+
+	ASSERT_EQ(t->pid, kt_cmd(t, 'w', 3));
+	ASSERT_EQ(t->helper, kt_cmd(t, 'T', 2));
+	ASSERT_LT(0, kt_cmd(t, 't', 1));
+	EXPECT_EQ(0, rw_drain(self->fd, &recs));
+	ASSERT_EQ(1, rw_list(self->fd, &wi, 1));
+	EXPECT_EQ(0, wi.threads);
+	EXPECT_EQ(1, wi.hits);
+}
+
 TEST_F(life, rmmod_while_armed_is_refused_then_works_after_close)
 {
 	if (!getenv("RACEWATCH_KO"))

@@ -56,10 +56,25 @@ static inline int kt_prog_path(const char *name, char *buf, size_t len)
 	return 0;
 }
 
+/* Parse the target's first line (printed at start and after each exec). */
+static inline int kt_read_header(struct kt *t)
+{
+	char line[512];
+
+	if (!fgets(line, sizeof(line), t->out))
+		return -EIO;
+	if (sscanf(line, "var %lx write %lx %lx read %lx %lx atomic %lx %lx narrow %lx %lx "
+		   "dispatch %lx %lx helper %d", &t->var, &t->write[0], &t->write[1],
+		   &t->read[0], &t->read[1], &t->atomic[0], &t->atomic[1], &t->narrow[0],
+		   &t->narrow[1], &t->dispatch[0], &t->dispatch[1], &t->helper) != 12)
+		return -EPROTO;
+	return 0;
+}
+
 /* Start progs/@name ("kmod_target" or "kmod_target-O2"); 0 or -errno. */
 static inline int kt_start(struct kt *t, const char *name, bool helper)
 {
-	char path[PATH_MAX], line[512];
+	char path[PATH_MAX];
 	int in[2], out[2];
 
 	memset(t, 0, sizeof(*t));
@@ -82,15 +97,10 @@ static inline int kt_start(struct kt *t, const char *name, bool helper)
 	close(out[1]);
 	t->in = fdopen(in[1], "w");
 	t->out = fdopen(out[0], "r");
-	if (!t->in || !t->out || !fgets(line, sizeof(line), t->out))
+	if (!t->in || !t->out)
 		return -EIO;
 	setvbuf(t->in, NULL, _IOLBF, 0);
-	if (sscanf(line, "var %lx write %lx %lx read %lx %lx atomic %lx %lx narrow %lx %lx "
-		   "dispatch %lx %lx helper %d", &t->var, &t->write[0], &t->write[1],
-		   &t->read[0], &t->read[1], &t->atomic[0], &t->atomic[1], &t->narrow[0],
-		   &t->narrow[1], &t->dispatch[0], &t->dispatch[1], &t->helper) != 12)
-		return -EPROTO;
-	return 0;
+	return kt_read_header(t);
 }
 
 /* Send one command; returns the tid that made the accesses, or -1. */

@@ -20,6 +20,10 @@
  *   n     main thread makes the narrow pattern (see kt_narrow)
  *   t N   a new thread writes N times and exits; joined before answering
  *   T N   the helper thread (started with "helper") writes N times
+ *   f N   a fork child writes N times and exits; reaped before answering
+ *         with the child's pid
+ *   e     exec this program again with the same arguments: it prints a new
+ *         first line and no "ok"
  *   x     exit at once (status 0)
  *
  * EOF on stdin ends the program.
@@ -29,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define KT_HOT(sec) __attribute__((noinline, used, section(sec)))
@@ -44,6 +49,7 @@ extern char __start_ktsec_dispatch[], __stop_ktsec_dispatch[];
 
 static int helper_cmd[2], helper_done[2];
 static pid_t helper_tid;
+static char **kt_argv;
 
 static pid_t kt_gettid(void)
 {
@@ -138,6 +144,24 @@ static pid_t kt_helper_write(unsigned long n)
 	return helper_tid;
 }
 
+static pid_t kt_fork_writer(unsigned long n)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		kt_write(n);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -1;
+	return pid;
+}
+
 /* Returns the id of the thread that made the accesses, or -1. */
 KT_HOT("ktsec_dispatch") pid_t kt_dispatch(char op, unsigned long n)
 {
@@ -158,6 +182,11 @@ KT_HOT("ktsec_dispatch") pid_t kt_dispatch(char op, unsigned long n)
 		return kt_spawn_writer(n);
 	case 'T':
 		return kt_helper_write(n);
+	case 'f':
+		return kt_fork_writer(n);
+	case 'e':
+		execv("/proc/self/exe", kt_argv);
+		return -1;
 	case 'x':
 		_exit(0);
 	}
@@ -182,6 +211,7 @@ int main(int argc, char **argv)
 	char line[64], op;
 	unsigned long n;
 
+	kt_argv = argv;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1 && !strcmp(argv[1], "helper") && kt_start_helper()) {
 		fprintf(stderr, "kmod_target: cannot start the helper thread\n");
