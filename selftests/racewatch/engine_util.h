@@ -186,6 +186,44 @@ static inline void stream_exit(struct stream *s, __u32 pid, __u32 tid, int last)
 	stream_sync_full(s, pid, tid, RW_OP_THREAD_EXIT, RW_PRIM_THREAD, none, none, last, 0, 0);
 }
 
+/* In-memory records, for pushing into a live engine. */
+static inline void rec_access(struct racewatch_access *a, __u64 t, __u32 tid, __u32 id,
+			      __u64 addr, int write, int site)
+{
+	memset(a, 0, sizeof(*a));
+	a->type = RACEWATCH_REC_ACCESS;
+	a->size = sizeof(*a);
+	a->time_ns = t;
+	a->pid = ST_PID;
+	a->tid = tid;
+	a->watch_id = id;
+	a->addr = addr;
+	a->access = write ? RACEWATCH_ACCESS_WRITE : RACEWATCH_ACCESS_READ;
+	a->len = 8;
+	snprintf(a->comm, sizeof(a->comm), "t%u", tid);
+	a->regs.ip = ST_IP(site);
+	a->regs.fsbase = ST_FSBASE(tid);
+}
+
+static inline void rec_sync(struct rw_sync_event *e, __u64 t, __u32 tid, int op, int prim,
+			    __u64 obj, __u64 arg, __u64 arg2)
+{
+	memset(e, 0, sizeof(*e));
+	e->type = RW_REC_SYNC;
+	e->size = sizeof(*e);
+	e->time_ns = t;
+	e->pid = ST_PID;
+	e->tid = tid;
+	e->op = op;
+	e->prim = prim;
+	e->fsbase = ST_FSBASE(tid);
+	if (obj)
+		e->obj = key_private(ST_PID, obj);
+	e->arg = arg;
+	e->arg2 = arg2;
+	snprintf(e->comm, sizeof(e->comm), "t%u", tid);
+}
+
 static inline void collect_report(void *ctx, const struct rw_race_info *info)
 {
 	struct collected *c = ctx;
