@@ -163,7 +163,7 @@ TEST_F(live, recorded_run_replays_to_the_same_output)
 	struct rw_engine_opts o = {
 		.sz = sizeof(o), .out = mem2, .on_report = collect_report, .ctx = &c2,
 	};
-	EXPECT_EQ(1, rw_replay(path, &o, NULL));
+	EXPECT_EQ(1, rw_replay(path, &o));
 	fclose(mem2);
 	EXPECT_STREQ(self->out, again);
 	EXPECT_EQ(1, c2.n);

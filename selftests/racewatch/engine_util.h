@@ -265,7 +265,7 @@ static inline int stream_replay_fmt(struct stream *s, struct collected *c, char 
 	struct rw_engine_opts o = {
 		.sz = sizeof(o), .out = mem, .format = fmt, .on_report = collect_report, .ctx = c,
 	};
-	ret = rw_replay(s->path, &o, st);
+	ret = rw_replay_stats(s->path, &o, st);
 	fclose(mem);
 	return ret;
 }

@@ -211,7 +211,9 @@ void rw_engine__stats(const struct rw_engine *e, struct rw_engine_stats *st);
 
 int rw_engine__remove_watch(struct rw_engine *e, __u32 id);
 
-int rw_replay(const char *path, const struct rw_engine_opts *opts, struct rw_engine_stats *st);
+int rw_replay(const char *path, const struct rw_engine_opts *opts);
+int rw_replay_stats(const char *path, const struct rw_engine_opts *opts,
+		    struct rw_engine_stats *st);
 
 int rw_elfsym__resolve(__u32 pid, const char *spec, __u64 *addr, __u32 *len, char **name);
 

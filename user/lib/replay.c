@@ -156,7 +156,7 @@ static int rw_replay__header(FILE *f)
 }
 
 /**
- * rw_replay() - run detection over a recorded file
+ * rw_replay_stats() - run detection over a recorded file
  * @path: a file written with rw_engine_opts.record_path
  * @opts: output settings (record_path and reorder_ns are ignored: records
  *	are processed exactly in the recorded order)
@@ -166,7 +166,8 @@ static int rw_replay__header(FILE *f)
  *
  * Return: number of distinct races (capped at INT_MAX), or -errno.
  */
-int rw_replay(const char *path, const struct rw_engine_opts *opts, struct rw_engine_stats *st)
+int rw_replay_stats(const char *path, const struct rw_engine_opts *opts,
+		    struct rw_engine_stats *st)
 {
 	struct rw_engine_opts o = {};
 	struct rw_engine *e = NULL;
@@ -211,4 +212,10 @@ out_close:
 	free(buf);
 	fclose(f);
 	return err;
+}
+
+/* rw_replay_stats() without the counters. */
+int rw_replay(const char *path, const struct rw_engine_opts *opts)
+{
+	return rw_replay_stats(path, opts, NULL);
 }
