@@ -66,13 +66,8 @@ static int rw_open(struct inode *inode, struct file *file)
 static int rw_release(struct inode *inode, struct file *file)
 {
 	struct rw_session *s = file->private_data;
-	struct rw_watch *w;
-	unsigned long id;
 
-	xa_for_each(&s->watches, id, w) {
-		xa_erase(&s->watches, id);
-		rw_watch_disarm(w);
-	}
+	rw_watches_disarm_all(&s->watches);
 	xa_destroy(&s->watches);
 	irq_work_sync(&s->wake);
 	rw_ring_free(&s->ring);

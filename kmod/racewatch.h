@@ -84,6 +84,7 @@ struct rw_thread_bps {
  * @hits: records produced, dropped ones included
  * @slot: handler contexts, one per slot type
  * @nr_threads: entries in @threads
+ * @cap_threads: room in @threads
  * @threads: breakpoints registered directly (inherited ones hang off them)
  */
 struct rw_watch {
@@ -97,6 +98,7 @@ struct rw_watch {
 	atomic64_t hits;
 	struct rw_slot slot[RW_NR_SLOT_TYPES];
 	unsigned int nr_threads;
+	unsigned int cap_threads;
 	struct rw_thread_bps *threads;
 };
 
@@ -139,6 +141,7 @@ void rw_trap_forget(struct rw_watch *w);
 int rw_watch_arm(struct rw_session *s, const struct racewatch_watch *req, u32 id,
 		 struct rw_watch **out);
 void rw_watch_disarm(struct rw_watch *w);
+void rw_watches_disarm_all(struct xarray *xa);
 unsigned int rw_watch_live_threads(struct rw_watch *w);
 
 #endif /* _RACEWATCH_INTERNAL_H */

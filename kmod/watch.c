@@ -152,35 +152,109 @@ static int rw_arm_thread(struct rw_watch *w, struct task_struct *t, struct rw_th
 	return 0;
 }
 
-static int rw_arm_threads(struct rw_watch *w, struct task_struct **v, unsigned int n)
+/* Is @t armed by @w: registered directly, or inherited from one of those? */
+static bool rw_thread_armed(struct rw_watch *w, struct task_struct *t)
 {
+	struct perf_event *bp, *child;
+	bool found = false;
 	unsigned int i;
-	int err;
 
-	w->threads = kcalloc(n, sizeof(*w->threads), GFP_KERNEL);
-	if (!w->threads)
+	for (i = 0; i < w->nr_threads && !found; i++) {
+		bp = w->threads[i].bp[RW_SLOT_W];
+		if (bp->hw.target == t)
+			return true;
+		mutex_lock(&bp->child_mutex);
+		list_for_each_entry(child, &bp->child_list, child_list) {
+			if (child->hw.target == t) {
+				found = true;
+				break;
+			}
+		}
+		mutex_unlock(&bp->child_mutex);
+	}
+	return found;
+}
+
+static int rw_grow_threads(struct rw_watch *w, unsigned int more)
+{
+	struct rw_thread_bps *v;
+
+	if (w->nr_threads + more <= w->cap_threads)
+		return 0;
+	v = krealloc_array(w->threads, w->nr_threads + more, sizeof(*v), GFP_KERNEL);
+	if (!v)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		err = rw_arm_thread(w, v[i], &w->threads[w->nr_threads]);
-		if (err == -ESRCH)
+	memset(v + w->nr_threads, 0, more * sizeof(*v));
+	w->threads = v;
+	w->cap_threads = w->nr_threads + more;
+	return 0;
+}
+
+/*
+ * One pass over the threads of @leader: arm each that is not armed yet.
+ * Returns how many were armed, or -errno.
+ */
+static int rw_arm_pass(struct rw_watch *w, struct task_struct *leader)
+{
+	struct task_struct **v;
+	unsigned int n, i;
+	int err, armed = 0;
+
+	err = rw_collect_threads(leader, &v, &n);
+	if (err)
+		return err;
+	err = rw_grow_threads(w, n);
+	for (i = 0; i < n && !err; i++) {
+		if (rw_thread_armed(w, v[i]))
 			continue;
+		err = rw_arm_thread(w, v[i], &w->threads[w->nr_threads]);
+		if (err == -ESRCH) {
+			err = 0;
+			continue;
+		}
 		if (err) {
 			atomic64_inc(&w->session->arm_failures);
-			return err;
+			break;
 		}
 		w->nr_threads++;
+		armed++;
+	}
+	rw_put_threads(v, n);
+	return err ? err : armed;
+}
+
+/*
+ * Arm every thread. A thread created while the first pass runs, by a thread
+ * not armed yet, inherits nothing: later passes find and arm such threads
+ * until a pass finds none (bounded, for a process that spawns threads
+ * without pause). A thread still inside clone() during the last pass can
+ * be missed. NO_FOLLOW watches make one pass: the threads of that moment.
+ */
+static int rw_arm_threads(struct rw_watch *w, struct task_struct *leader)
+{
+	int pass, ret;
+
+	for (pass = 0; pass < 8; pass++) {
+		ret = rw_arm_pass(w, leader);
+		if (ret < 0)
+			return ret;
+		if (!ret || (w->flags & RACEWATCH_WATCH_NO_FOLLOW))
+			break;
 	}
 	return w->nr_threads ? 0 : -ESRCH;
 }
 
-static void rw_watch_free(struct rw_watch *w)
+static void rw_watch_unregister(struct rw_watch *w)
 {
 	unsigned int i;
 
 	for (i = 0; i < w->nr_threads; i++)
 		rw_unregister_thread(&w->threads[i]);
-	/* Unregistering waited for handlers on other CPUs; be sure of this CPU too. */
-	synchronize_rcu();
+}
+
+/* After rw_watch_unregister() and an RCU grace period. */
+static void rw_watch_free(struct rw_watch *w)
+{
 	rw_trap_forget(w);
 	kfree(w->threads);
 	kfree(w);
@@ -200,9 +274,8 @@ static void rw_watch_free(struct rw_watch *w)
 int rw_watch_arm(struct rw_session *s, const struct racewatch_watch *req, u32 id,
 		 struct rw_watch **out)
 {
-	struct task_struct *leader, **v;
+	struct task_struct *leader;
 	struct rw_watch *w;
-	unsigned int n;
 	int err, type;
 
 	leader = rw_find_process(req->pid);
@@ -230,11 +303,7 @@ int rw_watch_arm(struct rw_session *s, const struct racewatch_watch *req, u32 id
 		w->slot[type].type = type;
 	}
 
-	err = rw_collect_threads(leader, &v, &n);
-	if (err)
-		goto out_free_watch;
-	err = rw_arm_threads(w, v, n);
-	rw_put_threads(v, n);
+	err = rw_arm_threads(w, leader);
 	if (err)
 		goto out_free_watch;
 
@@ -243,7 +312,7 @@ int rw_watch_arm(struct rw_session *s, const struct racewatch_watch *req, u32 id
 	return 0;
 
 out_free_watch:
-	rw_watch_free(w);
+	rw_watch_disarm(w);
 out_put_leader:
 	put_task_struct(leader);
 	return err;
@@ -257,7 +326,30 @@ out_put_leader:
  */
 void rw_watch_disarm(struct rw_watch *w)
 {
+	rw_watch_unregister(w);
+	/* Unregistering waited for handlers on other CPUs; be sure of this CPU too. */
+	synchronize_rcu();
 	rw_watch_free(w);
+}
+
+/**
+ * rw_watches_disarm_all() - disarm and free every watch of a table
+ * @xa: the table; emptied
+ *
+ * Like rw_watch_disarm() for each, with one RCU grace period for all.
+ */
+void rw_watches_disarm_all(struct xarray *xa)
+{
+	struct rw_watch *w;
+	unsigned long id;
+
+	xa_for_each(xa, id, w)
+		rw_watch_unregister(w);
+	synchronize_rcu();
+	xa_for_each(xa, id, w) {
+		xa_erase(xa, id);
+		rw_watch_free(w);
+	}
 }
 
 /**

@@ -165,6 +165,60 @@ TEST_F(life, close_while_target_writes)
 	EXPECT_EQ(self->t.pid, kt_cmd(&self->t, 'w', 10));
 }
 
+/*
+ * A thread started after the watch inherits it. Dropping the watch (by
+ * UNWATCH or by closing the session) must free that inherited copy too:
+ * afterwards the thread has all four debug registers again.
+ */
+static void inherited_copies_are_freed(struct __test_metadata *_metadata, struct kt *t,
+				       int *fd, bool by_close)
+{
+	static struct rw_recs recs;
+	struct racewatch_watch w;
+	struct racewatch_watch_info wi;
+	pid_t spare;
+	int id, i;
+
+	id = rw_watch(*fd, t->pid, t->var, 8, RACEWATCH_KIND_RW, 0);
+	ASSERT_LT(0, id);
+	spare = kt_cmd(t, 'S', 0);
+	ASSERT_LT(0, spare);
+	ASSERT_EQ(spare, kt_cmd(t, 'U', 2));
+	ASSERT_EQ(2, rw_drain(*fd, &recs));
+	EXPECT_EQ((__u32)spare, recs.r[0]->tid);
+	ASSERT_EQ(1, rw_list(*fd, &wi, 1));
+	EXPECT_EQ(3, wi.threads);	/* main, helper, spare */
+
+	if (by_close) {
+		ASSERT_EQ(0, close(*fd));
+		*fd = rw_dev_open();
+		ASSERT_LE(0, *fd);
+	} else {
+		ASSERT_EQ(0, rw_unwatch(*fd, id));
+	}
+	ASSERT_EQ(spare, kt_cmd(t, 'U', 2));
+	EXPECT_EQ(0, rw_drain(*fd, &recs));
+
+	for (i = 0; i < 4; i++) {
+		w = rw_req(t->pid, t->var, 8, RACEWATCH_KIND_WRITE, RACEWATCH_WATCH_NO_FOLLOW);
+		ASSERT_EQ(0, ioctl(*fd, RACEWATCH_IOC_WATCH, &w));
+		EXPECT_EQ(3, w.threads);
+	}
+	ASSERT_EQ(spare, kt_cmd(t, 'U', 1));
+	ASSERT_LE(1, rw_drain(*fd, &recs));
+	EXPECT_EQ((__u32)spare, recs.r[0]->tid);
+}
+
+TEST_F(life, unwatch_frees_copies_inherited_by_later_threads)
+{
+	inherited_copies_are_freed(_metadata, &self->t, &self->fd, false);
+}
+
+TEST_F(life, close_frees_copies_inherited_by_later_threads)
+{
+	inherited_copies_are_freed(_metadata, &self->t, &self->fd, true);
+}
+
 TEST_F(life, fork_children_are_not_armed)
 {
 	static struct rw_recs recs;

@@ -20,6 +20,8 @@
  *   n     main thread makes the narrow pattern (see kt_narrow)
  *   t N   a new thread writes N times and exits; joined before answering
  *   T N   the helper thread (started with "helper") writes N times
+ *   S     start another worker thread that waits for orders; answers its tid
+ *   U N   the worker started last writes N times
  *   f N   a fork child writes N times and exits; reaped before answering
  *         with the child's pid
  *   e     exec this program again with the same arguments: it prints a new
@@ -47,9 +49,19 @@ extern char __start_ktsec_atomic[], __stop_ktsec_atomic[];
 extern char __start_ktsec_narrow[], __stop_ktsec_narrow[];
 extern char __start_ktsec_dispatch[], __stop_ktsec_dispatch[];
 
-static int helper_cmd[2], helper_done[2];
-static pid_t helper_tid;
+/* A thread that writes when told to, through its own pair of pipes. */
+struct kt_worker {
+	int cmd[2];
+	int done[2];
+	pid_t tid;
+};
+
+#define KT_MAX_WORKERS	8
+
+static struct kt_worker workers[KT_MAX_WORKERS];
+static int nr_workers;
 static char **kt_argv;
+static pid_t helper;	/* workers[0] when started with "helper" */
 
 static pid_t kt_gettid(void)
 {
@@ -108,17 +120,45 @@ static void *kt_new_thread(void *arg)
 	return NULL;
 }
 
-static void *kt_helper(void *arg)
+static void *kt_worker_main(void *arg)
 {
+	struct kt_worker *wk = arg;
 	unsigned long n;
 
-	__atomic_store_n(&helper_tid, kt_gettid(), __ATOMIC_RELEASE);
-	while (read(helper_cmd[0], &n, sizeof(n)) == sizeof(n)) {
+	__atomic_store_n(&wk->tid, kt_gettid(), __ATOMIC_RELEASE);
+	while (read(wk->cmd[0], &n, sizeof(n)) == sizeof(n)) {
 		kt_write(n);
-		if (write(helper_done[1], &n, sizeof(n)) != sizeof(n))
+		if (write(wk->done[1], &n, sizeof(n)) != sizeof(n))
 			break;
 	}
 	return NULL;
+}
+
+/* Start a worker thread; returns its tid or -1. */
+static pid_t kt_start_worker(void)
+{
+	struct kt_worker *wk;
+	pthread_t th;
+
+	if (nr_workers == KT_MAX_WORKERS)
+		return -1;
+	wk = &workers[nr_workers];
+	if (pipe(wk->cmd) || pipe(wk->done))
+		return -1;
+	if (pthread_create(&th, NULL, kt_worker_main, wk))
+		return -1;
+	while (!__atomic_load_n(&wk->tid, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	nr_workers++;
+	return wk->tid;
+}
+
+static pid_t kt_worker_write(struct kt_worker *wk, unsigned long n)
+{
+	if (write(wk->cmd[1], &n, sizeof(n)) != sizeof(n) ||
+	    read(wk->done[0], &n, sizeof(n)) != sizeof(n))
+		return -1;
+	return wk->tid;
 }
 
 static pid_t kt_spawn_writer(unsigned long n)
@@ -132,16 +172,6 @@ static pid_t kt_spawn_writer(unsigned long n)
 		return -1;
 	pthread_join(th, NULL);
 	return box[0];
-}
-
-static pid_t kt_helper_write(unsigned long n)
-{
-	if (!helper_tid)
-		return -1;
-	if (write(helper_cmd[1], &n, sizeof(n)) != sizeof(n) ||
-	    read(helper_done[0], &n, sizeof(n)) != sizeof(n))
-		return -1;
-	return helper_tid;
 }
 
 static pid_t kt_fork_writer(unsigned long n)
@@ -181,7 +211,11 @@ KT_HOT("ktsec_dispatch") pid_t kt_dispatch(char op, unsigned long n)
 	case 't':
 		return kt_spawn_writer(n);
 	case 'T':
-		return kt_helper_write(n);
+		return helper ? kt_worker_write(&workers[0], n) : -1;
+	case 'S':
+		return kt_start_worker();
+	case 'U':
+		return nr_workers ? kt_worker_write(&workers[nr_workers - 1], n) : -1;
 	case 'f':
 		return kt_fork_writer(n);
 	case 'e':
@@ -193,19 +227,6 @@ KT_HOT("ktsec_dispatch") pid_t kt_dispatch(char op, unsigned long n)
 	return -1;
 }
 
-static int kt_start_helper(void)
-{
-	pthread_t th;
-
-	if (pipe(helper_cmd) || pipe(helper_done))
-		return -1;
-	if (pthread_create(&th, NULL, kt_helper, NULL))
-		return -1;
-	while (!__atomic_load_n(&helper_tid, __ATOMIC_ACQUIRE))
-		usleep(1000);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	char line[64], op;
@@ -213,14 +234,17 @@ int main(int argc, char **argv)
 
 	kt_argv = argv;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc > 1 && !strcmp(argv[1], "helper") && kt_start_helper()) {
-		fprintf(stderr, "kmod_target: cannot start the helper thread\n");
-		return 1;
+	if (argc > 1 && !strcmp(argv[1], "helper")) {
+		helper = kt_start_worker();
+		if (helper < 0) {
+			fprintf(stderr, "kmod_target: cannot start the helper thread\n");
+			return 1;
+		}
 	}
 	printf("var %p write %p %p read %p %p atomic %p %p narrow %p %p dispatch %p %p helper %d\n",
 	       (void *)&kt_var, __start_ktsec_write, __stop_ktsec_write, __start_ktsec_read, __stop_ktsec_read,
 	       __start_ktsec_atomic, __stop_ktsec_atomic, __start_ktsec_narrow, __stop_ktsec_narrow,
-	       __start_ktsec_dispatch, __stop_ktsec_dispatch, (int)helper_tid);
+	       __start_ktsec_dispatch, __stop_ktsec_dispatch, (int)helper);
 
 	while (fgets(line, sizeof(line), stdin)) {
 		n = 0;
