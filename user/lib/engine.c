@@ -40,10 +40,12 @@ struct rw_watch {
  * struct rw_pidmaps - the current maps snapshot of a process
  * @pid: process
  * @maps: snapshot (a reference)
+ * @refreshed_ns: record time of the last re-read of its maps by the engine
  */
 struct rw_pidmaps {
 	__u32 pid;
 	struct rw_maps *maps;
+	__u64 refreshed_ns;
 };
 
 /**
@@ -457,6 +459,7 @@ int rw_engine__add_maps(struct rw_engine *e, __u32 pid, const char *maps_text)
 			goto err_nomem;
 		pm->pid = pid;
 		pm->maps = m;
+		pm->refreshed_ns = 0;
 		if (!tsearch(pm, &e->maps, rw_pidmaps__cmp)) {
 			free(pm);
 			goto err_nomem;
@@ -553,12 +556,51 @@ static int rw_engine__access(struct rw_engine *e, const struct racewatch_access 
 	return err;
 }
 
+#define RW_REFRESH_NS	(100ULL * 1000 * 1000)
+
+static bool rw_access__covered(const struct rw_maps *m, const struct racewatch_access *r)
+{
+	__u32 i;
+
+	if (!rw_maps__find(m, r->regs.ip - 1))
+		return false;
+	for (i = 0; i < r->nr_stack; i++)
+		if (!rw_maps__find(m, r->stack[i] - 1))
+			return false;
+	return true;
+}
+
+/*
+ * A live access whose code is not in its process's snapshot (a library
+ * mapped since, or no snapshot at all): re-read the maps while the process
+ * lives, at most every RW_REFRESH_NS of record time per process. The new
+ * snapshot is recorded before the access, so a replay sees the same.
+ */
+static void rw_engine__refresh_maps(struct rw_engine *e, const struct racewatch_access *r)
+{
+	struct rw_pidmaps k = { .pid = r->pid }, **p;
+
+	if (e->in_order)
+		return;
+	p = tfind(&k, &e->maps, rw_pidmaps__cmp);
+	if (p && (rw_access__covered((*p)->maps, r) ||
+		  (*p)->refreshed_ns + RW_REFRESH_NS > r->time_ns))
+		return;
+	if (rw_engine__snapshot_pid(e, r->pid))
+		return;		/* gone: keep what we have */
+	p = tfind(&k, &e->maps, rw_pidmaps__cmp);
+	if (p)
+		(*p)->refreshed_ns = r->time_ns;
+}
+
 /* Process one record now: record it, then give it to the detector. */
 static int rw_engine__process(struct rw_engine *e, const void *rec, size_t len)
 {
 	const __u32 *hdr = rec;
 	int err;
 
+	if (hdr[0] == RACEWATCH_REC_ACCESS)
+		rw_engine__refresh_maps(e, rec);
 	if (e->rec) {
 		err = rw_recorder__write(e->rec, rec, len);
 		if (err)
