@@ -96,10 +96,30 @@ TEST_F(access, n_writes_give_exactly_n_write_records)
 			/* kt_write <- kt_dispatch <- main: the walk finds the callers. */
 			ASSERT_LE(2, a->nr_stack);
 			EXPECT_TRUE(in_range(a->stack[0], self->t.dispatch));
+			EXPECT_FALSE(a->flags & RACEWATCH_ACCESS_F_STACK_TRUNC);
 		}
 		if (!_metadata->passed)	/* one bad record is enough to show */
 			break;
 	}
+}
+
+TEST_F(access, deep_stack_is_cut_at_max_stack)
+{
+	struct racewatch_access *a;
+
+	ASSERT_LT(0, rw_watch(self->fd, self->t.pid, self->t.var, 8, RACEWATCH_KIND_WRITE, 0));
+	ASSERT_LT(0, kt_cmd(&self->t, 'd', RACEWATCH_MAX_STACK + 8));
+	ASSERT_EQ(1, rw_drain(self->fd, &recs));
+	a = recs.r[0];
+	EXPECT_LE(a->nr_stack, RACEWATCH_MAX_STACK);
+	EXPECT_EQ(sizeof(*a) + a->nr_stack * 8, a->size);
+	if (!variant->frame_pointers)
+		return;	/* without frame pointers the walk stops wherever rbp leads */
+	EXPECT_EQ(RACEWATCH_MAX_STACK, a->nr_stack);
+	EXPECT_TRUE(a->flags & RACEWATCH_ACCESS_F_STACK_TRUNC);
+	/* The innermost entries are kt_deep's frames; none is in kt_dispatch. */
+	EXPECT_FALSE(in_range(a->stack[0], self->t.dispatch));
+	EXPECT_EQ(a->stack[1], a->stack[2]);	/* the same return site, again and again */
 }
 
 TEST_F(access, rw_watch_tells_reads_from_writes)

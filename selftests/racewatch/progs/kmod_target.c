@@ -22,6 +22,7 @@
  *   T N   the helper thread (started with "helper") writes N times
  *   S     start another worker thread that waits for orders; answers its tid
  *   U N   the worker started last writes N times
+ *   d N   main thread recurses N calls deep, then writes once
  *   f N   a fork child writes N times and exits; reaped before answering
  *         with the child's pid
  *   e     exec this program again with the same arguments: it prints a new
@@ -109,6 +110,16 @@ KT_HOT("ktsec_narrow") void kt_narrow(void)
 	*(volatile unsigned short *)(b + 0) = 6;	/* bytes 0..1: outside */
 	kt_var = 7;					/* bytes 0..7: touches */
 	*(volatile unsigned int *)(b + 0) = 8;		/* bytes 0..3: touches */
+}
+
+/* The "+ 1" keeps the compiler from turning the recursion into a loop. */
+static __attribute__((noinline)) unsigned long kt_deep(unsigned long n)
+{
+	if (!n) {
+		kt_write(1);
+		return 0;
+	}
+	return kt_deep(n - 1) + 1;
 }
 
 static void *kt_new_thread(void *arg)
@@ -216,6 +227,9 @@ KT_HOT("ktsec_dispatch") pid_t kt_dispatch(char op, unsigned long n)
 		return kt_start_worker();
 	case 'U':
 		return nr_workers ? kt_worker_write(&workers[nr_workers - 1], n) : -1;
+	case 'd':
+		kt_deep(n);
+		return kt_gettid();
 	case 'f':
 		return kt_fork_writer(n);
 	case 'e':
