@@ -13,6 +13,7 @@
 struct elfsym_ent {
 	char *name;
 	__u64 off;
+	__u64 size;
 };
 
 struct elfsym {
@@ -39,7 +40,7 @@ static int vaddr_to_off(Elf *elf, __u64 vaddr, __u64 *off)
 	return -ENOENT;
 }
 
-static int add_ent(struct elfsym *es, const char *name, __u64 off)
+static int add_ent(struct elfsym *es, const char *name, __u64 off, __u64 size)
 {
 	struct elfsym_ent *e;
 
@@ -57,6 +58,7 @@ static int add_ent(struct elfsym *es, const char *name, __u64 off)
 	if (!e->name)
 		return -ENOMEM;
 	e->off = off;
+	e->size = size;
 	es->n++;
 	return 0;
 }
@@ -85,7 +87,7 @@ static int read_symtab(struct elfsym *es, Elf *elf, Elf_Scn *scn, GElf_Shdr *sh)
 			continue;
 		if (vaddr_to_off(elf, sym.st_value, &off))
 			continue;
-		err = add_ent(es, name, off);
+		err = add_ent(es, name, off, sym.st_size);
 		if (err)
 			return err;
 	}
@@ -149,6 +151,17 @@ int elfsym__offsets(const struct elfsym *es, const char *name, __u64 *offs, int 
 			offs[n++] = es->ents[i].off;
 	}
 	return n;
+}
+
+__u64 elfsym__size(const struct elfsym *es, __u64 off)
+{
+	__u64 size = 0;
+	int i;
+
+	for (i = 0; i < es->n; i++)
+		if (es->ents[i].off == off && es->ents[i].size > size)
+			size = es->ents[i].size;
+	return size;
 }
 
 int elfsym__nsyms(const struct elfsym *es)

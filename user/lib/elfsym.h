@@ -34,6 +34,9 @@ int elfsym__open(const char *path, struct elfsym **es);
  */
 int elfsym__offsets(const struct elfsym *es, const char *name, __u64 *offs, int max);
 
+/** elfsym__size() - size in bytes of the function at file offset @off (0: unknown) */
+__u64 elfsym__size(const struct elfsym *es, __u64 off);
+
 /** elfsym__nsyms() - how many function symbols the file defines */
 int elfsym__nsyms(const struct elfsym *es);
 

@@ -5,6 +5,7 @@
  * hands ring buffer records to a callback. See Documentation/sync.rst.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <capstone/capstone.h>
 
 #include "elfsym.h"
 #include "sync_source.h"
@@ -83,7 +85,7 @@ static const struct sync_probe probes[] = {
 };
 
 #define NPROBES		(sizeof(probes) / sizeof(probes[0]))
-#define MAX_LINKS	(NPROBES * MAX_OFFS)
+#define MAX_LINKS	(NPROBES * MAX_OFFS + 16)
 
 /* A library (libc.so or a static executable) with its probe offsets resolved. */
 struct sync_lib {
@@ -92,6 +94,7 @@ struct sync_lib {
 	ino_t ino;
 	int noffs[NPROBES];
 	__u64 offs[NPROBES][MAX_OFFS];
+	__u64 sizes[NPROBES][MAX_OFFS];
 };
 
 struct sync_pid {
@@ -332,8 +335,13 @@ static struct sync_lib *get_lib(struct sync_source *s, const struct lib_loc *loc
 	}
 	lib->dev = loc->dev;
 	lib->ino = loc->ino;
-	for (i = 0; i < NPROBES; i++)
+	for (i = 0; i < NPROBES; i++) {
+		int k;
+
 		lib->noffs[i] = elfsym__offsets(es, probes[i].name, lib->offs[i], MAX_OFFS);
+		for (k = 0; k < lib->noffs[i]; k++)
+			lib->sizes[i][k] = elfsym__size(es, lib->offs[i][k]);
+	}
 	elfsym__close(es);
 	lib->next = s->libs;
 	s->libs = lib;
@@ -356,6 +364,137 @@ static void detach_links(struct sync_pid *p)
 		bpf_link__destroy(p->links[--p->nlinks]);
 }
 
+static bool writes_arg1(csh h, const cs_insn *insn)
+{
+	cs_regs rd, wr;
+	uint8_t nrd, nwr, i;
+
+	if (cs_regs_access(h, insn, rd, &nrd, wr, &nwr))
+		return true;
+	for (i = 0; i < nwr; i++)
+		if (wr[i] == X86_REG_RDI || wr[i] == X86_REG_EDI || wr[i] == X86_REG_DI ||
+		    wr[i] == X86_REG_DIL)
+			return true;
+	return false;
+}
+
+/*
+ * x86 uprobes refuse some first instructions (glibc's pthread_spin_lock
+ * starts with "lock decl (%rdi)"). A blocking acquire can then be seen at
+ * its return instructions instead, as a (non-lazy) acquire, provided the
+ * function never calls out nor writes %rdi, so arg1 is still in %rdi there.
+ * Returns the number of ret sites put in @sites, 0 if this does not apply.
+ */
+static int ret_sites(const char *path, __u64 off, __u64 size, __u64 *sites, int max)
+{
+	unsigned char code[256];
+	cs_insn *insn = NULL;
+	int fd, n = 0;
+	size_t cnt, i;
+	csh h;
+
+	if (!size || size > sizeof(code))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, code, size, off) != (ssize_t)size) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return 0;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	cnt = cs_disasm(h, code, size, off, 0, &insn);
+	for (i = 0; i < cnt; i++) {
+		if (insn[i].id == X86_INS_CALL || insn[i].id == X86_INS_SYSCALL ||
+		    writes_arg1(h, &insn[i])) {
+			n = 0;
+			break;
+		}
+		if (insn[i].id == X86_INS_RET && n < max)
+			sites[n++] = insn[i].address;
+	}
+	/* a function that disassembles short of its size is not understood */
+	if (cnt && insn[cnt - 1].address + insn[cnt - 1].size < off + size &&
+	    insn[cnt - 1].id != X86_INS_RET && insn[cnt - 1].id != X86_INS_JMP)
+		n = 0;
+	cs_free(insn, cnt);
+	cs_close(&h);
+	return n;
+}
+
+/*
+ * True if uprobes will refuse the first instruction at @off: the kernel's
+ * is_prefix_bad() rejects LOCK and segment-override prefixes. Checked up
+ * front so libbpf does not warn about a failed attach.
+ */
+static bool entry_refused(const char *path, __u64 off)
+{
+	unsigned char code[16];
+	cs_insn *insn = NULL;
+	bool bad = false;
+	int fd, j;
+	csh h;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	j = pread(fd, code, sizeof(code), off);
+	close(fd);
+	if (j != (int)sizeof(code) || cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return false;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	if (cs_disasm(h, code, sizeof(code), off, 1, &insn) == 1) {
+		for (j = 0; j < 4; j++) {
+			switch (insn->detail->x86.prefix[j]) {
+			case X86_PREFIX_LOCK:
+			case X86_PREFIX_CS:
+			case X86_PREFIX_SS:
+			case X86_PREFIX_DS:
+			case X86_PREFIX_ES:
+			case X86_PREFIX_FS:
+			case X86_PREFIX_GS:
+				bad = true;
+			}
+		}
+		cs_free(insn, 1);
+	}
+	cs_close(&h);
+	return bad;
+}
+
+/* Entry refused by uprobes: probe the ret sites of a blocking acquire instead. */
+static int attach_at_rets(struct sync_source *s, struct sync_pid *p, size_t i, __u64 off,
+			  __u64 size, const char *path)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo);
+	struct bpf_link *link;
+	__u64 sites[8];
+	int n, k;
+
+	if (probes[i].ret || probes[i].how != RW_PROBE_PLAIN ||
+	    (probes[i].op != RW_OP_ACQUIRE_LAZY && probes[i].op != RW_OP_RD_ACQUIRE_LAZY))
+		return -ENOTSUPP;
+	n = ret_sites(path, off, size, sites, 8);
+	if (!n)
+		return -ENOTSUPP;
+	uo.bpf_cookie = RW_COOKIE(probes[i].op == RW_OP_ACQUIRE_LAZY ? RW_OP_ACQUIRE :
+				  RW_OP_RD_ACQUIRE, probes[i].prim, RW_PROBE_PLAIN);
+	for (k = 0; k < n && p->nlinks < (int)MAX_LINKS; k++) {
+		link = bpf_program__attach_uprobe_opts(s->skel->progs.sync_entry, p->pid, path,
+						       sites[k], &uo);
+		if (!link)
+			return -errno;
+		p->links[p->nlinks++] = link;
+		if (s->verbose)
+			fprintf(stderr, "racewatch: pid %d: %s at its ret %s+%#llx\n", p->pid,
+				probes[i].name, path, (unsigned long long)sites[k]);
+	}
+	return 0;
+}
+
 /* Attach every probe of @lib to @p; an address shared by two names is probed once. */
 static int attach_lib(struct sync_source *s, struct sync_pid *p, const struct sync_lib *lib,
 		      const char *path)
@@ -367,7 +506,7 @@ static int attach_lib(struct sync_source *s, struct sync_pid *p, const struct sy
 	int k, err;
 
 	for (i = 0; i < NPROBES; i++) {
-		for (k = 0; k < lib->noffs[i]; k++) {
+		for (k = 0; k < lib->noffs[i] && p->nlinks < (int)MAX_LINKS; k++) {
 			__u64 off = lib->offs[i][k];
 			bool dup = false;
 
@@ -379,16 +518,23 @@ static int attach_lib(struct sync_source *s, struct sync_pid *p, const struct sy
 			uo.retprobe = probes[i].ret;
 			uo.bpf_cookie = RW_COOKIE(probes[i].op, probes[i].prim, probes[i].how);
 			prog = uo.retprobe ? s->skel->progs.sync_return : s->skel->progs.sync_entry;
-			link = bpf_program__attach_uprobe_opts(prog, p->pid, path, off, &uo);
-			if (!link && errno == ENOTSUPP) {
-				/* x86 uprobes refuse some first instructions (lock-prefixed) */
+			if (entry_refused(path, off)) {
+				link = NULL;
+				err = -ENOTSUPP;
+			} else {
+				link = bpf_program__attach_uprobe_opts(prog, p->pid, path, off, &uo);
+				err = link ? 0 : -errno;
+			}
+			if (err == -ENOTSUPP &&
+			    !attach_at_rets(s, p, i, off, lib->sizes[i][k], path))
+				continue;
+			if (err == -ENOTSUPP) {
 				p->unprobed++;
 				fprintf(stderr, "racewatch: pid %d: %s%s cannot be probed (first instruction not supported by uprobes): not traced\n",
 					p->pid, probes[i].name, uo.retprobe ? " (return)" : "");
 				continue;
 			}
 			if (!link) {
-				err = -errno;
 				set_err(s, "pid %d: cannot attach %s to %s+%#llx: %s", p->pid,
 					uo.retprobe ? "uretprobe" : "uprobe", path,
 					(unsigned long long)off, strerror(-err));
