@@ -314,15 +314,24 @@ static int session_consume(struct rw_session *s)
 int rw_session__poll(struct rw_session *s, int timeout_ms)
 {
 	struct epoll_event evs[4];
+	__u64 t0;
 	int err;
 
 	if (epoll_wait(s->epfd, evs, 4, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
+	/*
+	 * Every record stamped before t0 is in one of the rings by now, so once
+	 * both are read the engine may go up to t0 (less its window, which
+	 * covers records stamped but not yet committed). Taking the time after
+	 * reading instead would let a slow read of one ring (symbolization
+	 * snapshots happen there) pass records still waiting in the other.
+	 */
+	t0 = now_ns();
 	err = session_consume(s);
 	if (err)
 		return err;
 	if (s->eng)
-		return rw_engine__drain(s->eng, now_ns());
+		return rw_engine__drain(s->eng, t0);
 	return 0;
 }
 
