@@ -38,6 +38,8 @@
 #define SIGINFO_PID_OFF	16
 
 const volatile bool follow_children = false;
+/* wake the reader only once this much is waiting; it polls with a timeout */
+const volatile __u64 wakeup_bytes = 64 * sizeof(struct rw_sync_event);
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -180,10 +182,18 @@ static __always_inline struct rw_sync_event *ev_reserve(__u32 op, __u32 prim)
 	return e;
 }
 
+/*
+ * A wakeup per record costs the reader a context switch per lock operation
+ * (and a CPU beside the traced process): wake it only for a batch.
+ */
 static __always_inline void ev_submit(struct rw_sync_event *e)
 {
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
 	stat_inc(RW_SYNC_STAT_EVENTS);
-	bpf_ringbuf_submit(e, 0);
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + sizeof(*e) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
 }
 
 static __always_inline int emit_obj(__u32 op, __u32 prim, __u64 obj, __u64 obj2, __u64 arg,

@@ -197,6 +197,10 @@ struct sync_source *sync_source__new(const struct sync_source_opts *opts)
 		goto err_free;
 	}
 	s->skel->rodata->follow_children = s->follow;
+	if (opts->sz >= offsetofend(struct sync_source_opts, wakeup_records) &&
+	    opts->wakeup_records)
+		s->skel->rodata->wakeup_bytes = (__u64)opts->wakeup_records *
+						sizeof(struct rw_sync_event);
 	bpf_map__set_max_entries(s->skel->maps.events, ring);
 	bpf_program__set_autoattach(s->skel->progs.sync_entry, false);
 	bpf_program__set_autoattach(s->skel->progs.sync_return, false);
@@ -721,7 +725,10 @@ int sync_source__fd(const struct sync_source *s)
 
 int sync_source__poll(struct sync_source *s, int timeout_ms)
 {
-	return ring_buffer__poll(s->rb, timeout_ms);
+	int n = ring_buffer__poll(s->rb, timeout_ms);
+
+	/* no wakeup (fewer records than the batch): take what waits */
+	return n ? n : ring_buffer__consume(s->rb);
 }
 
 int sync_source__consume(struct sync_source *s)

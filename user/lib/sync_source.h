@@ -33,6 +33,10 @@ typedef int (*sync_event_fn)(void *ctx, const struct rw_sync_event *ev);
  * @verbose: libbpf debug output and attach details on stderr
  * @on_event: record callback (required)
  * @ctx: passed to @on_event
+ * @wakeup_records: the ring's fd becomes readable only once this many
+ *	records wait (0: 64; 1: every record). Fewer wakeups cost the traced
+ *	process and its neighbours less; sync_source__poll() still delivers
+ *	what waits when its timeout expires.
  */
 struct sync_source_opts {
 	size_t sz;
@@ -41,6 +45,7 @@ struct sync_source_opts {
 	bool verbose;
 	sync_event_fn on_event;
 	void *ctx;
+	__u32 wakeup_records;
 };
 
 /**
@@ -74,6 +79,9 @@ int sync_source__fd(const struct sync_source *s);
 
 /**
  * sync_source__poll() - wait up to @timeout_ms for records, deliver them
+ *
+ * Returns at the first wakeup (see @wakeup_records) or after @timeout_ms,
+ * delivering every record waiting then.
  *
  * Return: number of records delivered, the callback's non-zero value, or
  * -errno (-EINTR when a signal arrived).
