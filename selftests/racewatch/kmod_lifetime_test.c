@@ -219,6 +219,53 @@ TEST_F(life, close_frees_copies_inherited_by_later_threads)
 	inherited_copies_are_freed(_metadata, &self->t, &self->fd, true);
 }
 
+/*
+ * Two threads trap without pause on both CPUs and a third keeps creating
+ * threads (which inherit the watch) while watches are made and dropped by
+ * UNWATCH and by close, again and again. Nothing may oops, every record
+ * must belong to the watch of its session, and the target must survive.
+ */
+TEST_F(life, watch_and_drop_under_trap_and_clone_storm)
+{
+	static struct rw_recs recs;
+	struct racewatch_stats st;
+	int i, j, id, n, total = 0;
+
+	ASSERT_LT(0, kt_cmd(&self->t, 'B', 2));
+	ASSERT_LT(0, kt_cmd(&self->t, 'C', 0));
+	for (i = 0; i < 30; i++) {
+		id = rw_watch(self->fd, self->t.pid, self->t.var, 8,
+			      i % 2 ? RACEWATCH_KIND_RW : RACEWATCH_KIND_WRITE, 0);
+		ASSERT_LT(0, id);
+		usleep(20 * 1000);
+		n = rw_drain(self->fd, &recs);
+		ASSERT_LE(0, n);
+		total += n;
+		for (j = 0; j < n; j++) {
+			ASSERT_EQ((__u32)id, recs.r[j]->watch_id);
+			ASSERT_EQ((__u32)self->t.pid, recs.r[j]->pid);
+			ASSERT_EQ(RACEWATCH_ACCESS_WRITE, recs.r[j]->access);
+		}
+		if (i % 3 == 2) {
+			ASSERT_EQ(0, close(self->fd));
+			self->fd = rw_dev_open();
+			ASSERT_LE(0, self->fd);
+		} else {
+			ASSERT_EQ(0, rw_unwatch(self->fd, id));
+			ASSERT_EQ(0, rw_stats(self->fd, &st));
+			EXPECT_EQ(0, st.armed_threads);
+			/* Records queued before UNWATCH stay readable; none comes after. */
+			n = rw_drain(self->fd, &recs);
+			ASSERT_LE(0, n);
+			for (j = 0; j < n; j++)
+				ASSERT_EQ((__u32)id, recs.r[j]->watch_id);
+		}
+	}
+	EXPECT_LT(30, total);	/* the storm did trap */
+	EXPECT_EQ(self->t.pid, kt_cmd(&self->t, 'w', 1));
+	EXPECT_EQ(0, kill(self->t.pid, 0));
+}
+
 TEST_F(life, fork_children_are_not_armed)
 {
 	static struct rw_recs recs;

@@ -22,6 +22,9 @@
  *   T N   the helper thread (started with "helper") writes N times
  *   S     start another worker thread that waits for orders; answers its tid
  *   U N   the worker started last writes N times
+ *   B N   start N threads that write the variable in a loop, forever
+ *   C     start a thread that keeps creating short-lived threads, each
+ *         writing once
  *   d N   main thread recurses N calls deep, then writes once
  *   f N   a fork child writes N times and exits; reaped before answering
  *         with the child's pid
@@ -172,6 +175,48 @@ static pid_t kt_worker_write(struct kt_worker *wk, unsigned long n)
 	return wk->tid;
 }
 
+static void *kt_busy(void *arg)
+{
+	for (;;)
+		kt_write(1000);
+	return NULL;
+}
+
+static void *kt_one_write(void *arg)
+{
+	kt_write(1);
+	return NULL;
+}
+
+static void *kt_spawner(void *arg)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (;;) {
+		if (pthread_create(&th, &attr, kt_one_write, NULL))
+			usleep(1000);
+		usleep(200);
+	}
+	return NULL;
+}
+
+/* Start @n detached threads running @fn; returns the caller's tid or -1. */
+static pid_t kt_start_detached(void *(*fn)(void *), unsigned long n)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	while (n--)
+		if (pthread_create(&th, &attr, fn, NULL))
+			return -1;
+	return kt_gettid();
+}
+
 static pid_t kt_spawn_writer(unsigned long n)
 {
 	/* tid at [0], count at [2] (8-byte aligned) */
@@ -227,6 +272,10 @@ KT_HOT("ktsec_dispatch") pid_t kt_dispatch(char op, unsigned long n)
 		return kt_start_worker();
 	case 'U':
 		return nr_workers ? kt_worker_write(&workers[nr_workers - 1], n) : -1;
+	case 'B':
+		return kt_start_detached(kt_busy, n);
+	case 'C':
+		return kt_start_detached(kt_spawner, 1);
 	case 'd':
 		kt_deep(n);
 		return kt_gettid();
