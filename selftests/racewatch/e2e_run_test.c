@@ -203,18 +203,24 @@ TEST_F(run, json_report_is_one_object_per_line)
 	NEED_DEVICE();
 	int st = RUN("racy_counter", "--format json");
 	char *line, *save = NULL;
-	int objects = 0;
+	int objects = 0, summaries = 0;
 
 	EXPECT_EQ(66, st);
 	for (line = strtok_r(self->out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] != '{')
 			continue;
-		objects++;
 		EXPECT_EQ('}', line[strlen(line) - 1]);
+		if (strstr(line, "\"summary\"")) {
+			summaries++;
+			continue;
+		}
+		objects++;
+		EXPECT_NE(NULL, strstr(line, "\"race\""));
 		EXPECT_NE(NULL, strstr(line, "\"counter\""));
 		EXPECT_NE(NULL, strstr(line, "\"worker\""));
 	}
 	EXPECT_LE(1, objects);
+	EXPECT_EQ(1, summaries);
 }
 
 TEST_F(run, record_and_replay_give_the_same_verdict)
