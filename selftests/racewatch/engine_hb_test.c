@@ -363,6 +363,35 @@ TEST_F(hb, join_orders_through_pthread_t)
 	EXPECT_EQ(0ULL, self->st.unresolved_joins);
 }
 
+TEST_F(hb, join_orders_before_the_exit_event_arrives)
+{
+	/* the kernel wakes the joiner before the joined thread's exit tracepoint */
+	two_threads(&self->s);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	join_of(&self->s, T1);
+	stream_access(&self->s, MAIN, 1, VAR, R, 3);
+	stream_exit(&self->s, ST_PID, T1, 0);
+	ASSERT_EQ(0, replay(self));
+	EXPECT_EQ(0ULL, self->st.unresolved_joins);
+}
+
+TEST_F(hb, join_of_a_reused_pthread_t_finds_the_new_thread)
+{
+	two_threads(&self->s);
+	join_of(&self->s, T1);
+	stream_exit(&self->s, ST_PID, T1, 0);
+	stream_access(&self->s, MAIN, 1, VAR, W, 3);
+	/* glibc gives T1's stack, so its pthread_t, to T3 */
+	self->s.fs_tid = T3;
+	self->s.fs_val = ST_FSBASE(T1);
+	stream_create(&self->s, MAIN, T3);
+	stream_access(&self->s, T3, 1, VAR, W, 1);
+	join_of(&self->s, T1);
+	stream_access(&self->s, MAIN, 1, VAR, R, 3);
+	stream_exit(&self->s, ST_PID, T3, 0);
+	ASSERT_EQ(0, replay(self));
+}
+
 TEST_F(hb, joining_another_thread_does_not_order)
 {
 	two_threads(&self->s);
@@ -476,29 +505,45 @@ TEST_F(hb, dedup_counts_repeats)
 		stream_access(&self->s, T1, 1, VAR, W, 1);
 		stream_access(&self->s, T2, 1, VAR, W, 2);
 	}
-	/* a second pair of code locations is a second report */
-	stream_access(&self->s, T1, 1, VAR, W, 7);
-	ASSERT_EQ(2, replay(self));
-	EXPECT_EQ(2, self->c.n);
-	EXPECT_EQ(2ULL, self->st.races);
-	EXPECT_EQ(10ULL, self->st.race_events);
-	EXPECT_NE(NULL, strstr(self->out, "racewatch: 10 racing access pairs in all"));
-	EXPECT_NE(NULL, strstr(self->out, "racewatch: 2 data races reported "
-			       "(counter: 2 threads, 1 location)\n"));
+	/* another pair of threads at the same code is the same report */
+	stream_create(&self->s, MAIN, T3);
+	stream_access(&self->s, T3, 1, VAR, W, 1);
+	ASSERT_EQ(1, replay(self));
+	EXPECT_EQ(1, self->c.n);
+	EXPECT_EQ(1ULL, self->st.races);
+	EXPECT_EQ(11ULL, self->st.race_events);
+	EXPECT_NE(NULL, strstr(self->out, "racewatch: 11 racing access pairs in all"));
+	EXPECT_NE(NULL, strstr(self->out, "racewatch: 1 data race reported "
+			       "(counter: 3 threads, 1 location)\n"));
 }
 
-TEST_F(hb, dedup_ignores_which_side_came_first)
+/* T1 writes at 1, T2 reads at 2 (the increment's load) and writes at 3 */
+static void increment_pairs(struct stream *s)
 {
-	two_threads(&self->s);
-	stream_access(&self->s, T1, 1, VAR, W, 1);
-	stream_access(&self->s, T2, 1, VAR, R, 2);
-	stream_access(&self->s, T2, 1, VAR, W, 3);
-	stream_access(&self->s, T1, 1, VAR, R, 4);
-	/* (1 write, 2 read) and (2 read, 1 write) are one report */
-	stream_access(&self->s, T2, 1, VAR, R, 2);
-	stream_access(&self->s, T1, 1, VAR, W, 1);
-	/* T1@1 vs T2@2, T2@3 vs T1@1, T1@4 vs T2@3, T1@1 vs T2@3 again */
-	ASSERT_EQ(3, replay(self));
+	two_threads(s);
+	stream_access(s, T1, 1, VAR, W, 1);
+	stream_access(s, T2, 1, VAR, R, 2);	/* R2 x W1: report 1 */
+	stream_access(s, T2, 1, VAR, W, 3);	/* W3 x W1 */
+	stream_access(s, T1, 1, VAR, R, 4);	/* R4 x W3 */
+	stream_access(s, T2, 1, VAR, R, 2);	/* R2 x W1 again */
+	stream_access(s, T1, 1, VAR, W, 1);	/* W1 x W3 (the other way), W1 x R2 */
+}
+
+TEST_F(hb, races_sharing_a_code_location_are_one_report)
+{
+	increment_pairs(&self->s);
+	/* W3 x W1 folds into report 1 (shares W1); R4 x W3 shares nothing with it */
+	ASSERT_EQ(2, replay(self));
+	EXPECT_EQ(6ULL, self->st.race_events);
+}
+
+TEST_F(hb, every_code_pair_on_request)
+{
+	increment_pairs(&self->s);
+	/* (W1, R2), (W1, W3) and (R4, W3); the order inside a pair does not matter */
+	ASSERT_EQ(3, stream_replay_opts(&self->s, &self->c, &self->out, &self->st,
+					RW_FORMAT_TEXT, true));
+	EXPECT_EQ(6ULL, self->st.race_events);
 }
 
 TEST_F(hb, unknown_watch_is_counted)

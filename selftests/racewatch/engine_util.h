@@ -26,7 +26,14 @@ struct stream {
 	char path[64];
 	__u64 now;
 	__u64 seq;
+	__u32 fs_tid;		/* this thread's pthread_t is fs_val, not ST_FSBASE() */
+	__u64 fs_val;
 };
+
+static inline __u64 stream_fs(const struct stream *s, __u32 tid)
+{
+	return s->fs_tid && tid == s->fs_tid ? s->fs_val : ST_FSBASE(tid);
+}
 
 struct collected {
 	int n;
@@ -134,7 +141,7 @@ static inline void stream_access_pid(struct stream *s, __u32 pid, __u32 tid, __u
 	a->seq = s->seq++;
 	snprintf(a->comm, sizeof(a->comm), "t%u", tid);
 	a->regs.ip = ip;
-	a->regs.fsbase = ST_FSBASE(tid);
+	a->regs.fsbase = stream_fs(s, tid);
 	a->nr_stack = nstack;
 	for (i = 0; i < nstack; i++)
 		a->stack[i] = stack[i];
@@ -153,7 +160,7 @@ static inline void stream_sync_full(struct stream *s, __u32 pid, __u32 tid, int 
 {
 	struct rw_sync_event e = {
 		.type = RW_REC_SYNC, .size = sizeof(e), .pid = pid, .tid = tid, .op = op,
-		.prim = prim, .flags = flags, .fsbase = ST_FSBASE(tid), .obj = obj, .obj2 = obj2,
+		.prim = prim, .flags = flags, .fsbase = stream_fs(s, tid), .obj = obj, .obj2 = obj2,
 		.arg = arg, .arg2 = arg2,
 	};
 
@@ -176,7 +183,7 @@ static inline void stream_create(struct stream *s, __u32 parent, __u32 child)
 	struct rw_key none = {};
 
 	stream_sync_full(s, ST_PID, parent, RW_OP_THREAD_CREATE, RW_PRIM_THREAD, none, none,
-			 child, ST_FSBASE(child), 0);
+			 child, stream_fs(s, child), 0);
 }
 
 static inline void stream_exit(struct stream *s, __u32 pid, __u32 tid, int last)
@@ -250,8 +257,9 @@ static inline void collected_free(struct collected *c)
  * Replay @s, collecting reports into @c and the printed output (reports
  * and summary) into *@out (malloc'd). Returns what rw_replay() returns.
  */
-static inline int stream_replay_fmt(struct stream *s, struct collected *c, char **out,
-				    struct rw_engine_stats *st, enum rw_format fmt)
+static inline int stream_replay_opts(struct stream *s, struct collected *c, char **out,
+				     struct rw_engine_stats *st, enum rw_format fmt,
+				     bool dedup_code_pairs)
 {
 	size_t len = 0;
 	FILE *mem;
@@ -264,10 +272,17 @@ static inline int stream_replay_fmt(struct stream *s, struct collected *c, char 
 		return -1;
 	struct rw_engine_opts o = {
 		.sz = sizeof(o), .out = mem, .format = fmt, .on_report = collect_report, .ctx = c,
+		.dedup_code_pairs = dedup_code_pairs,
 	};
 	ret = rw_replay_stats(s->path, &o, st);
 	fclose(mem);
 	return ret;
+}
+
+static inline int stream_replay_fmt(struct stream *s, struct collected *c, char **out,
+				    struct rw_engine_stats *st, enum rw_format fmt)
+{
+	return stream_replay_opts(s, c, out, st, fmt, false);
 }
 
 static inline int stream_replay(struct stream *s, struct collected *c, char **out,

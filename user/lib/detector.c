@@ -535,11 +535,41 @@ static int rw_pend(struct rw_thread *t, int kind, const struct rw_sync_event *ev
 	return 0;
 }
 
-/* join: the joiner learns the exited thread's clock (pthread_t -> exit record) */
+struct rw_find_fsbase {
+	__u32 pid;
+	__u32 not_tid;
+	__u64 fsbase;
+	struct rw_thread *found;
+};
+
+static void rw_find_fsbase_one(const void *node, VISIT which, void *ctx)
+{
+	struct rw_thread *t = *(struct rw_thread *const *)node;
+	struct rw_find_fsbase *f = ctx;
+
+	if (which != postorder && which != leaf)
+		return;
+	if (t->pid == f->pid && t->fsbase == f->fsbase && t->tid != f->not_tid)
+		f->found = t;
+}
+
+/*
+ * join: the joiner learns the joined thread's clock, found by its pthread_t
+ * (thread pointer). The kernel wakes the joiner when it clears the thread's
+ * tid, before the thread's exit tracepoint: so the joined thread is usually
+ * still live here, its user code finished. A live thread with that pointer
+ * is the one joined (glibc reuses a pthread_t only after the join); else the
+ * newest exit record with it.
+ */
 static int rw_join_thread(struct rw_det *d, struct rw_thread *t, __u64 pthread)
 {
-	struct rw_exit *x = rw_exit__find(d, false, t->pid, pthread);
+	struct rw_find_fsbase f = { .pid = t->pid, .not_tid = t->tid, .fsbase = pthread };
+	struct rw_exit *x;
 
+	twalk_r(d->threads, rw_find_fsbase_one, &f);
+	if (f.found)
+		return rw_vc__join(&t->vc, &f.found->vc);
+	x = rw_exit__find(d, false, t->pid, pthread);
 	if (!x) {
 		d->st.unresolved_joins++;
 		return 0;

@@ -57,8 +57,11 @@ struct rw_pidmaps {
  * @kb: kind bits of @b
  * @id: report number, from 1
  * @count: racing pairs seen with this key
- * @tids: the two threads of the first occurrence
+ * @nr_tids: threads in @tids
+ * @tids: threads of every occurrence (the first 16)
+ * @funcs: frame-0 functions of the first occurrence (for the JSON summary)
  * @name: location name
+ * @primary: NULL for a report; for a pair folded into a report, that report
  */
 struct rw_report_ent {
 	struct rw_key loc_key;
@@ -68,8 +71,11 @@ struct rw_report_ent {
 	__u8 kb;
 	__u64 id;
 	__u64 count;
-	__u32 tids[2];
+	__u32 nr_tids;
+	__u32 tids[16];
+	char funcs[2][64];
 	char name[64];
+	struct rw_report_ent *primary;
 };
 
 /**
@@ -164,11 +170,53 @@ static __u8 rw_access__kindbits(const struct rw_access *a)
 	return (a->write ? 1 : 0) | (a->atomic ? 2 : 0);
 }
 
+/*
+ * A report already made on this location that shares a code location with
+ * the new pair (unless every distinct pair is wanted): like ThreadSanitizer,
+ * the read-write and write-write races of one racy increment are one bug.
+ */
+static struct rw_report_ent *rw_engine__fold(struct rw_engine *e, const struct rw_report_ent *k)
+{
+	__u32 i;
+
+	if (e->o.dedup_code_pairs)
+		return NULL;
+	for (i = 0; i < e->nr_rep; i++) {
+		struct rw_report_ent *r = e->rep[i];
+
+		if (memcmp(&r->loc_key, &k->loc_key, sizeof(k->loc_key)))
+			continue;
+		if (r->a == k->a || r->a == k->b || r->b == k->a || r->b == k->b)
+			return r;
+	}
+	return NULL;
+}
+
+static int rw_engine__rep_append(struct rw_engine *e, struct rw_report_ent *r)
+{
+	if (e->nr_rep == e->cap_rep) {
+		__u32 cap = e->cap_rep ? e->cap_rep * 2 : 16;
+		void *n = realloc(e->rep, cap * sizeof(*e->rep));
+
+		if (!n)
+			return -ENOMEM;
+		e->rep = n;
+		e->cap_rep = cap;
+	}
+	e->rep[e->nr_rep++] = r;
+	r->id = e->nr_rep;
+	return 0;
+}
+
+/*
+ * The report a racing pair belongs to: found by its exact key, folded into
+ * an earlier report, or new (*fresh). NULL past max_reports.
+ */
 static struct rw_report_ent *rw_engine__report_ent(struct rw_engine *e, const struct rw_loc *loc,
 						   const struct rw_access *cur,
 						   const struct rw_access *prev, bool *fresh)
 {
-	struct rw_report_ent k = {}, *r, **p;
+	struct rw_report_ent k = {}, *r, *primary, **p;
 	__u64 ca = cur->codeloc, cb = prev->codeloc;
 	__u8 ka = rw_access__kindbits(cur), kb = rw_access__kindbits(prev);
 
@@ -181,34 +229,31 @@ static struct rw_report_ent *rw_engine__report_ent(struct rw_engine *e, const st
 	*fresh = false;
 	p = tfind(&k, &e->reports, rw_report_ent__cmp);
 	if (p)
-		return *p;
-	if (e->nr_rep >= e->o.max_reports)
+		return (*p)->primary ? (*p)->primary : *p;
+	primary = rw_engine__fold(e, &k);
+	if (!primary && e->nr_rep >= e->o.max_reports)
 		return NULL;
 	r = malloc(sizeof(*r));
 	if (!r)
-		return NULL;
+		goto err_nomem;
 	*r = k;
-	if (e->nr_rep == e->cap_rep) {
-		__u32 cap = e->cap_rep ? e->cap_rep * 2 : 16;
-		void *n = realloc(e->rep, cap * sizeof(*e->rep));
-
-		if (!n)
-			goto err_free;
-		e->rep = n;
-		e->cap_rep = cap;
-	}
-	if (!tsearch(r, &e->reports, rw_report_ent__cmp))
+	r->primary = primary;
+	if (!primary && rw_engine__rep_append(e, r))
 		goto err_free;
-	e->rep[e->nr_rep++] = r;
-	r->id = e->nr_rep;
-	r->tids[0] = cur->tid;
-	r->tids[1] = prev->tid;
+	if (!tsearch(r, &e->reports, rw_report_ent__cmp)) {
+		if (!primary)
+			e->nr_rep--;
+		goto err_free;
+	}
+	if (primary)
+		return primary;
 	snprintf(r->name, sizeof(r->name), "%s", loc->name);
 	*fresh = true;
 	return r;
 
 err_free:
 	free(r);
+err_nomem:
 	e->err = e->err ? e->err : -ENOMEM;
 	return NULL;
 }
@@ -227,6 +272,33 @@ static void rw_loc__note_tid(struct rw_loc *loc, __u32 tid)
 	loc->tids[loc->nr_tids++] = tid;
 }
 
+static void rw_report_ent__tid(struct rw_report_ent *r, __u32 tid)
+{
+	__u32 i;
+
+	for (i = 0; i < r->nr_tids; i++)
+		if (r->tids[i] == tid)
+			return;
+	if (r->nr_tids < sizeof(r->tids) / sizeof(r->tids[0]))
+		r->tids[r->nr_tids++] = tid;
+}
+
+/* Remember the two frame-0 functions, for the JSON summary. */
+static void rw_report_ent__funcs(struct rw_report_ent *r, struct rw_access *cur,
+				 struct rw_access *prev)
+{
+	struct rw_access *acc[2] = { cur, prev };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct rw_frame fr;
+
+		rw_frame__symbolize(acc[i]->maps, acc[i]->pc, acc[i]->pc, &fr);
+		snprintf(r->funcs[i], sizeof(r->funcs[i]), "%s", fr.func ? fr.func : "");
+		rw_frame__fini(&fr);
+	}
+}
+
 /* Detector callback: an unordered conflicting pair. */
 static void rw_engine__on_race(void *ctx, struct rw_loc *loc, struct rw_access *cur,
 			       struct rw_access *prev)
@@ -242,10 +314,13 @@ static void rw_engine__on_race(void *ctx, struct rw_loc *loc, struct rw_access *
 	if (!r)
 		return;
 	r->count++;
+	rw_report_ent__tid(r, cur->tid);
+	rw_report_ent__tid(r, prev->tid);
 	if (!fresh)
 		return;
 	e->st.races++;
 	loc->races++;
+	rw_report_ent__funcs(r, cur, prev);
 	rw_loc__note_tid(loc, cur->tid);
 	rw_loc__note_tid(loc, prev->tid);
 	text = rw_report__race(e->o.format, r->id, loc, cur, prev);
@@ -753,7 +828,7 @@ static void rw_engine__summary_text(struct rw_engine *e)
 		for (j = i; j < e->nr_rep; j++) {
 			if (strcmp(e->rep[j]->name, e->rep[i]->name))
 				continue;
-			for (int s = 0; s < 2; s++) {
+			for (__u32 s = 0; s < e->rep[j]->nr_tids; s++) {
 				for (k = 0; k < nt && tids[k] != e->rep[j]->tids[s]; k++)
 					;
 				if (k == nt && nt < 64)
@@ -780,7 +855,11 @@ static void rw_engine__summary_json(struct rw_engine *e)
 		fprintf(e->out, "%s{\"id\":%llu,\"location\":", i ? "," : "",
 			(unsigned long long)e->rep[i]->id);
 		rw_json__str(e->out, e->rep[i]->name);
-		fprintf(e->out, ",\"count\":%llu}", (unsigned long long)e->rep[i]->count);
+		fputs(",\"functions\":[", e->out);
+		rw_json__str(e->out, e->rep[i]->funcs[0][0] ? e->rep[i]->funcs[0] : NULL);
+		fputc(',', e->out);
+		rw_json__str(e->out, e->rep[i]->funcs[1][0] ? e->rep[i]->funcs[1] : NULL);
+		fprintf(e->out, "],\"count\":%llu}", (unsigned long long)e->rep[i]->count);
 	}
 	fprintf(e->out, "],\"accesses\":%llu,\"syncs\":%llu,\"late\":%llu,\"unknown_watch\":%llu,"
 		"\"unresolved_joins\":%llu,\"dropped_threads\":%llu,\"atomic_accesses\":%llu,"

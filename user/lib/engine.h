@@ -151,6 +151,9 @@ typedef void (*rw_report_fn)(void *ctx, const struct rw_race_info *info);
  *	beyond it the oldest are processed early
  * @max_reports: most distinct reports kept (default 10000); beyond it races
  *	are counted but not reported
+ * @dedup_code_pairs: one report per distinct pair of code locations; by
+ *	default a race sharing a location and a code location with an earlier
+ *	report is counted as a repeat of it (ThreadSanitizer's choice)
  * @on_report: called for every new (deduplicated) report
  * @ctx: passed to @on_report
  */
@@ -165,6 +168,7 @@ struct rw_engine_opts {
 	__u32 max_exited;
 	__u32 max_pending;
 	__u32 max_reports;
+	bool dedup_code_pairs;
 	rw_report_fn on_report;
 	void *ctx;
 };
