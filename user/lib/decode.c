@@ -78,6 +78,17 @@ static bool rw_insn__is_atomic(const cs_insn *ci)
 	return false;
 }
 
+static bool rw_insn__writes_mem(const cs_insn *ci)
+{
+	const cs_x86 *x = &ci->detail->x86;
+	int i;
+
+	for (i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_MEM && (x->operands[i].access & CS_AC_WRITE))
+			return true;
+	return false;
+}
+
 static bool rw_insn__has_mem(const cs_insn *ci)
 {
 	const cs_x86 *x = &ci->detail->x86;
@@ -96,6 +107,7 @@ static void rw_insn__fill(struct rw_insn *out, const cs_insn *ci, int how)
 	out->start = ci->address;
 	out->how = how;
 	out->atomic = rw_insn__is_atomic(ci);
+	out->writes_mem = rw_insn__writes_mem(ci);
 
 	if (n >= sizeof(out->text))
 		n = sizeof(out->text) - 1;

@@ -24,12 +24,14 @@ struct rw_decoder;
  * @start: its address (ip - 1 when not decoded)
  * @how: RW_DECODE_*
  * @atomic: LOCK-prefixed, or XCHG with memory
+ * @writes_mem: a memory operand is written (a store or read-modify-write)
  * @text: "lock xadd dword ptr [rip + 0x2ee5], eax" when decoded
  */
 struct rw_insn {
 	__u64 start;
 	int how;
 	bool atomic;
+	bool writes_mem;
 	char text[64];
 };
 

@@ -612,6 +612,14 @@ static int rw_engine__access(struct rw_engine *e, const struct racewatch_access 
 	a->atomic = insn.atomic;
 	a->decode_how = insn.how;
 	memcpy(a->insn, insn.text, sizeof(a->insn));
+	/*
+	 * One trap may report a read-modify-write as a read (QEMU sets only the
+	 * first matching debug-register slot): the instruction says it wrote.
+	 */
+	if (!a->write && insn.how == RW_DECODE_FORWARD && insn.writes_mem) {
+		a->write = true;
+		e->st.reclassified++;
+	}
 	if (insn.atomic)
 		e->st.atomic_accesses++;
 	if (insn.how == RW_DECODE_NONE)
@@ -863,12 +871,13 @@ static void rw_engine__summary_json(struct rw_engine *e)
 	}
 	fprintf(e->out, "],\"accesses\":%llu,\"syncs\":%llu,\"late\":%llu,\"unknown_watch\":%llu,"
 		"\"unresolved_joins\":%llu,\"dropped_threads\":%llu,\"atomic_accesses\":%llu,"
-		"\"undecoded\":%llu,\"bad_records\":%llu,\"threads\":%llu}\n",
+		"\"undecoded\":%llu,\"reclassified\":%llu,\"bad_records\":%llu,\"threads\":%llu}\n",
 		(unsigned long long)e->st.accesses, (unsigned long long)e->st.syncs,
 		(unsigned long long)e->st.late, (unsigned long long)e->st.unknown_watch,
 		(unsigned long long)ds.unresolved_joins, (unsigned long long)ds.dropped_threads,
 		(unsigned long long)e->st.atomic_accesses, (unsigned long long)e->st.undecoded,
-		(unsigned long long)e->st.bad_records, (unsigned long long)ds.threads);
+		(unsigned long long)e->st.reclassified, (unsigned long long)e->st.bad_records,
+		(unsigned long long)ds.threads);
 }
 
 /**

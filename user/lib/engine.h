@@ -186,6 +186,8 @@ struct rw_engine_opts {
  * @dropped_threads: events ignored because @max_threads was reached
  * @atomic_accesses: accesses decoded as atomic read-modify-write
  * @undecoded: accesses whose instruction could not be decoded
+ * @reclassified: accesses reported as reads whose instruction writes memory
+ *	(counted as writes)
  * @bad_records: malformed records refused by rw_engine__push()
  */
 struct rw_engine_stats {
@@ -199,6 +201,7 @@ struct rw_engine_stats {
 	__u64 dropped_threads;
 	__u64 atomic_accesses;
 	__u64 undecoded;
+	__u64 reclassified;
 	__u64 bad_records;
 };
 
