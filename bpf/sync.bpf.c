@@ -334,21 +334,50 @@ int BPF_PROG(sync_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/* tgid -> its signal_struct: the process whose "last exit" was reported */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} ended SEC(".maps");
+
+/*
+ * True for exactly one exiting thread per process: the first to pass the
+ * tracepoint once signal->live is 0, i.e. once every thread is inside
+ * do_exit() and none can run user code again. That may be a thread other
+ * than the one whose decrement reached 0: pthread_join() returns at the
+ * joined thread's exit_mm(), before its tracepoint, so the joiner can exit
+ * the process first.
+ */
+static __always_inline bool first_after_group_dead(struct task_struct *p, __u32 tgid)
+{
+	__u64 sig = (__u64)BPF_CORE_READ(p, signal), *old;
+
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return false;
+	if (!bpf_map_update_elem(&ended, &tgid, &sig, BPF_NOEXIST))
+		return true;
+	old = bpf_map_lookup_elem(&ended, &tgid);
+	if (old && *old == sig)
+		return false;
+	/* an earlier process with this tgid: this one ends now */
+	bpf_map_update_elem(&ended, &tgid, &sig, BPF_ANY);
+	return true;
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sync_exit, struct task_struct *p)
 {
 	__u32 tgid = p->tgid;
 	struct rw_sync_event *e;
-	int live;
 
 	if (!is_target(tgid))
 		return 0;
-	/* do_exit() decremented signal->live before this tracepoint */
-	live = BPF_CORE_READ(p, signal, live.counter);
 	e = ev_reserve(RW_OP_THREAD_EXIT, RW_PRIM_THREAD);
 	if (!e)
 		return 0;
-	e->arg = live == 0;
+	e->arg = first_after_group_dead(p, tgid);
 	ev_submit(e);
 	return 0;
 }

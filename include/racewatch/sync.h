@@ -62,7 +62,9 @@ struct rw_key {
 #define RW_OP_ONCE_DONE		9  /* pthread_once(obj) returned: acquire then release obj */
 #define RW_OP_THREAD_CREATE	10 /* arg = new tid, arg2 = its thread pointer (pthread_t) */
 #define RW_OP_FORK		11 /* arg = child pid (new process) */
-#define RW_OP_THREAD_EXIT	12 /* this thread exits; arg = 1 if it is the last of its process */
+#define RW_OP_THREAD_EXIT	12 /* this thread exits; arg = 1 on exactly one record per process:
+				    * every thread is in do_exit(), none runs user code again
+				    * (not necessarily the main thread's record, nor the last) */
 #define RW_OP_JOIN_LAZY		13 /* pthread_join(arg = pthread_t) entered */
 #define RW_OP_WAIT_CHILD	14 /* wait4/waitid returned; arg = reaped child pid */
 #define RW_OP_EXEC		15 /* this process exec'd; its sync state restarts */

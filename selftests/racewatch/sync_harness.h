@@ -3,12 +3,12 @@
  * Helpers of the sync tracer tests (sync_*_test.c): start progs/sync_target
  * on a pipe handshake, collect the records a struct sync_source delivers,
  * and turn one thread's records into a readable sequence such as
- * "acq~ m, rel m, create T1, join~ T1, exit!" that a test compares exactly.
+ * "acq~ m, rel m, create T1, join~ T1, exit" that a test compares exactly.
  *
  * Tokens: acq~ / racq~ (lazy write / read acquire), acq / racq (acquire on
  * success), rel, rwrel, condwait COND MUTEX, barrier, once, fwake, fwait,
  * create Tn, fork Pn, join~ Tn (Tn found through the pthread_t = fsbase),
- * waitchild Pn, exec, exit, exit! (last thread of the process). "+rec" marks
+ * waitchild Pn, exec, exit. "+rec" marks
  * RW_SYNC_F_RECURSIVE. Objects are named by the target's "ready" line;
  * records on objects it did not name (glibc's internal locks) and futex
  * records (unless asked for) are left out.
@@ -269,7 +269,7 @@ static inline const char *sync_token(const struct rw_sync_event *e)
 	case RW_OP_ONCE_DONE:		return "once";
 	case RW_OP_THREAD_CREATE:	return "create";
 	case RW_OP_FORK:		return "fork";
-	case RW_OP_THREAD_EXIT:		return e->arg ? "exit!" : "exit";
+	case RW_OP_THREAD_EXIT:		return "exit";
 	case RW_OP_JOIN_LAZY:		return "join~";
 	case RW_OP_WAIT_CHILD:		return "waitchild";
 	case RW_OP_EXEC:		return "exec";
@@ -323,6 +323,21 @@ static inline const char *sync_seq(const struct sync_run *r, const struct sync_l
 				 used ? ", " : "", tok);
 	}
 	return buf;
+}
+
+/*
+ * THREAD_EXIT records of @pid with arg = 1 ("the process is done"): exactly
+ * one per process, on whichever thread passed the tracepoint first after
+ * the whole group was in do_exit(), so it is counted, not put in sequences.
+ */
+static inline int sync_count_ended(const struct sync_log *lg, pid_t pid)
+{
+	int i, n = 0;
+
+	for (i = 0; i < lg->n; i++)
+		n += lg->ev[i].pid == (__u32)pid && lg->ev[i].op == RW_OP_THREAD_EXIT &&
+		     lg->ev[i].arg == 1;
+	return n;
 }
 
 /* How many records came from process @pid. */

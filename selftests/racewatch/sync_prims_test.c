@@ -45,6 +45,7 @@ static void run_traced(struct __test_metadata *_metadata, FIXTURE_DATA(sync) *se
 	/* exit records are written before waitpid() can return */
 	ASSERT_LE(0, sync_source__consume(self->src));
 	EXPECT_EQ(0ULL, sync_source__drops(self->src));
+	EXPECT_EQ(1, sync_count_ended(self->log, self->run.pid));
 	sync_run_index(&self->run, self->log);
 }
 
@@ -56,7 +57,7 @@ TEST_F(sync, mutex_lock_lazy_trylock_timed_and_failures)
 	ASSERT_EQ(2, self->run.ntids);
 	/* lock: lazy at entry; trylock/timedlock/clocklock: acquire only on 0 */
 	EXPECT_STREQ("acq~ m, rel m, acq m, rel m, acq m, rel m, acq m, rel m, create T1, "
-		     "join~ T1, exit!", SEQ(0));
+		     "join~ T1, exit", SEQ(0));
 	/* T1 holds m while T0's trylock (EBUSY) and timedlock (ETIMEDOUT) fail: no acquire */
 	EXPECT_STREQ("acq~ m, rel m, exit", SEQ(1));
 }
@@ -64,7 +65,7 @@ TEST_F(sync, mutex_lock_lazy_trylock_timed_and_failures)
 TEST_F(sync, recursive_mutex_outermost_pair_only)
 {
 	run_traced(_metadata, self, "recursive");
-	EXPECT_STREQ("acq~ rm+rec, rel rm+rec, acq rm+rec, rel rm+rec, exit!", SEQ(0));
+	EXPECT_STREQ("acq~ rm+rec, rel rm+rec, acq rm+rec, rel rm+rec, exit", SEQ(0));
 }
 
 TEST_F(sync, rwlock_read_and_write_distinguished)
@@ -73,7 +74,7 @@ TEST_F(sync, rwlock_read_and_write_distinguished)
 	ASSERT_EQ(2, self->run.ntids);
 	EXPECT_STREQ("racq~ rw, rwrel rw, acq~ rw, rwrel rw, racq rw, rwrel rw, acq rw, rwrel rw, "
 		     "racq rw, rwrel rw, acq rw, rwrel rw, create T1, racq rw, rwrel rw, "
-		     "join~ T1, exit!", SEQ(0));
+		     "join~ T1, exit", SEQ(0));
 	EXPECT_STREQ("racq~ rw, rwrel rw, exit", SEQ(1));
 }
 
@@ -85,7 +86,7 @@ TEST_F(sync, spinlock)
 	 * x86 uprobes refuse: the source probes its ret instead, so it shows as
 	 * an acquire on success (acq, not acq~). The second trylock fails.
 	 */
-	EXPECT_STREQ("acq sl, rel sl, acq sl, rel sl, exit!", SEQ(0));
+	EXPECT_STREQ("acq sl, rel sl, acq sl, rel sl, exit", SEQ(0));
 }
 
 TEST_F(sync, semaphore_post_releases_wait_acquires)
@@ -95,7 +96,7 @@ TEST_F(sync, semaphore_post_releases_wait_acquires)
 	run_traced(_metadata, self, "sem");
 	/* failing trywait (EAGAIN) and timedwait (ETIMEDOUT) give nothing */
 	EXPECT_STREQ("rel sem, acq~ sem, rel sem, acq sem, rel sem, acq sem, rel sem, acq sem, "
-		     "exit!", SEQ(0));
+		     "exit", SEQ(0));
 	post = sync_find(&self->run, self->log, self->run.pid, RW_OP_RELEASE, "sem");
 	wait = sync_find(&self->run, self->log, self->run.pid, RW_OP_ACQUIRE_LAZY, "sem");
 	ASSERT_NE(NULL, post);
@@ -110,21 +111,21 @@ TEST_F(sync, cond_wait_names_cond_and_mutex)
 {
 	run_traced(_metadata, self, "cond");
 	ASSERT_EQ(2, self->run.ntids);
-	EXPECT_STREQ("acq~ m, create T1, condwait cv m, rel m, join~ T1, exit!", SEQ(0));
+	EXPECT_STREQ("acq~ m, create T1, condwait cv m, rel m, join~ T1, exit", SEQ(0));
 	EXPECT_STREQ("acq~ m, rel cv, rel m, exit", SEQ(1));
 }
 
 TEST_F(sync, barrier_both_threads_arrive)
 {
 	run_traced(_metadata, self, "barrier");
-	EXPECT_STREQ("create T1, barrier bar, join~ T1, exit!", SEQ(0));
+	EXPECT_STREQ("create T1, barrier bar, join~ T1, exit", SEQ(0));
 	EXPECT_STREQ("barrier bar, exit", SEQ(1));
 }
 
 TEST_F(sync, once_done_after_init_routine)
 {
 	run_traced(_metadata, self, "once");
-	EXPECT_STREQ("acq~ m, rel m, once once, once once, exit!", SEQ(0));
+	EXPECT_STREQ("acq~ m, rel m, once once, once once, exit", SEQ(0));
 }
 
 TEST_F(sync, join_maps_pthread_t_to_tid)
@@ -135,7 +136,7 @@ TEST_F(sync, join_maps_pthread_t_to_tid)
 	run_traced(_metadata, self, "join");
 	ASSERT_EQ(3, self->run.ntids);
 	/* tryjoin while T2 runs fails: no edge; timedjoin succeeds */
-	EXPECT_STREQ("create T1, join~ T1, create T2, join~ T2, exit!", SEQ(0));
+	EXPECT_STREQ("create T1, join~ T1, create T2, join~ T2, exit", SEQ(0));
 	EXPECT_STREQ("exit", SEQ(1));
 	EXPECT_STREQ("exit", SEQ(2));
 	/* each thread's own fsbase is the pthread_t its creator was told */
@@ -158,7 +159,8 @@ TEST_F(sync, fork_and_wait_child)
 	ASSERT_LE(0, sync_source__consume(self->src));
 	sync_run_index(&self->run, self->log);
 	ASSERT_EQ(1, self->run.nkids);
-	EXPECT_STREQ("fork P1, waitchild P1, exit!", SEQ(0));
+	EXPECT_STREQ("fork P1, waitchild P1, exit", SEQ(0));
+	EXPECT_EQ(1, sync_count_ended(self->log, self->run.pid));
 	/* not following children: the child is not watched */
 	EXPECT_EQ(0, sync_count_pid(self->log, self->run.kids[0]));
 }
@@ -169,7 +171,7 @@ TEST_F(sync, exec_restarts_and_stays_traced)
 
 	run_traced(_metadata, self, "exec");
 	/* m2 is the mutex of the image after exec (same libc: uprobes stay) */
-	EXPECT_STREQ("acq~ m, rel m, exec, acq~ m2, rel m2, exit!", SEQ(0));
+	EXPECT_STREQ("acq~ m, rel m, exec, acq~ m2, rel m2, exit", SEQ(0));
 	ex = sync_find(&self->run, self->log, self->run.pid, RW_OP_EXEC, NULL);
 	ASSERT_NE(NULL, ex);
 	EXPECT_EQ((__u64)self->run.pid, ex->arg);
@@ -186,7 +188,8 @@ TEST_F(sync, futex_wake_and_wait)
 	ASSERT_LE(0, sync_source__consume(self->src));
 	sync_run_index(&self->run, self->log);
 	ASSERT_EQ(2, self->run.ntids);
-	EXPECT_STREQ("create T1, fwake fut, join~ T1, exit!", SEQ(0));
+	EXPECT_STREQ("create T1, fwake fut, join~ T1, exit", SEQ(0));
+	EXPECT_EQ(1, sync_count_ended(self->log, self->run.pid));
 	EXPECT_STREQ("fwait fut, exit", SEQ(1));
 }
 
@@ -235,11 +238,13 @@ TEST_F(sync_follow, child_is_watched_from_its_fork)
 	ASSERT_EQ(0, sync_run_wait(&self->run));
 	ASSERT_LE(0, sync_source__consume(self->src));
 	sync_run_index(&self->run, self->log);
-	EXPECT_STREQ("fork P1, waitchild P1, exit!",
+	EXPECT_STREQ("fork P1, waitchild P1, exit",
 		     sync_seq(&self->run, self->log, self->run.pid, self->seq, sizeof(self->seq)));
 	/* the child's own mutex key is its own (tgid, address) */
-	EXPECT_STREQ("acq~ m, rel m, exit!",
+	EXPECT_STREQ("acq~ m, rel m, exit",
 		     sync_seq(&self->run, self->log, kid, self->seq, sizeof(self->seq)));
+	EXPECT_EQ(1, sync_count_ended(self->log, kid));
+	EXPECT_EQ(1, sync_count_ended(self->log, self->run.pid));
 	/* the child inherited the parent's thread pointer (fork copies the TLS) */
 	EXPECT_EQ(self->run.fsbase[0], fk->arg2);
 	/* its last thread exited: the source forgot it */

@@ -60,8 +60,9 @@ TEST_F(scope, unwatched_process_gives_nothing)
 	ASSERT_LE(0, sync_source__consume(self->src));
 	sync_run_index(&self->a, self->log);
 	EXPECT_STREQ("acq~ m, rel m, acq m, rel m, acq m, rel m, acq m, rel m, create T1, "
-		     "join~ T1, exit!",
+		     "join~ T1, exit",
 		     sync_seq(&self->a, self->log, self->a.pid, self->seq, sizeof(self->seq)));
+	EXPECT_EQ(1, sync_count_ended(self->log, self->a.pid));
 	EXPECT_EQ(0, sync_count_pid(self->log, self->b.pid));
 }
 
