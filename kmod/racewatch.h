@@ -114,7 +114,7 @@ struct rw_watch {
  * @wake: wakes @wq outside #DB context
  */
 struct rw_session {
-	struct mutex lock;
+	struct mutex lock;	/* watches, next_id, nr_watches */
 	struct xarray watches;
 	u32 next_id;
 	unsigned int nr_watches;

@@ -80,73 +80,113 @@ FIXTURE(bad_watch) {
 	struct kt t;
 };
 
+/* What is wrong with the request; see bad_watch_mutate(). */
+enum bad_what {
+	BAD_SIZE_SMALL, BAD_SIZE_BIG, BAD_SIZE_ZERO, BAD_RESERVED_FIRST, BAD_RESERVED_LAST,
+	BAD_FLAG, BAD_FLAG_HIGH, BAD_KIND_ZERO, BAD_KIND_UNKNOWN, BAD_LEN_0, BAD_LEN_3,
+	BAD_LEN_16, BAD_UNALIGNED_8, BAD_UNALIGNED_2, BAD_KERNEL_TEXT, BAD_DIRECT_MAP,
+	BAD_PAST_USER_SPACE, BAD_PID_UNKNOWN, BAD_PID_ZERO, BAD_PID_IS_TID, BAD_PID_KTHREAD,
+};
+
 FIXTURE_VARIANT(bad_watch) {
-	void (*mutate)(struct racewatch_watch *w, const struct kt *t);
+	enum bad_what what;
 	int err;
 };
 
-static void size_small(struct racewatch_watch *w, const struct kt *t) { w->size -= 8; }
-static void size_big(struct racewatch_watch *w, const struct kt *t) { w->size += 8; }
-static void size_zero(struct racewatch_watch *w, const struct kt *t) { w->size = 0; }
-static void reserved0(struct racewatch_watch *w, const struct kt *t) { w->reserved[0] = 1; }
-static void reserved2(struct racewatch_watch *w, const struct kt *t) { w->reserved[2] = 0x80000000u; }
-static void flag_unknown(struct racewatch_watch *w, const struct kt *t) { w->flags = 1u << 7; }
-static void flag_high(struct racewatch_watch *w, const struct kt *t) { w->flags = 1u << 31; }
-static void kind_zero(struct racewatch_watch *w, const struct kt *t) { w->kind = 0; }
-static void kind_unknown(struct racewatch_watch *w, const struct kt *t) { w->kind = 3; }
-static void len_zero(struct racewatch_watch *w, const struct kt *t) { w->len = 0; }
-static void len_3(struct racewatch_watch *w, const struct kt *t) { w->len = 3; }
-static void len_16(struct racewatch_watch *w, const struct kt *t) { w->len = 16; }
-static void unaligned_8(struct racewatch_watch *w, const struct kt *t) { w->addr += 4; }
-static void unaligned_2(struct racewatch_watch *w, const struct kt *t)
+static void bad_watch_mutate(struct racewatch_watch *w, const struct kt *t, enum bad_what what)
 {
-	w->len = 2;
-	w->addr += 1;
+	switch (what) {
+	case BAD_SIZE_SMALL:
+		w->size -= 8;
+		break;
+	case BAD_SIZE_BIG:
+		w->size += 8;
+		break;
+	case BAD_SIZE_ZERO:
+		w->size = 0;
+		break;
+	case BAD_RESERVED_FIRST:
+		w->reserved[0] = 1;
+		break;
+	case BAD_RESERVED_LAST:
+		w->reserved[2] = 0x80000000u;
+		break;
+	case BAD_FLAG:
+		w->flags = 1u << 7;
+		break;
+	case BAD_FLAG_HIGH:
+		w->flags = 1u << 31;
+		break;
+	case BAD_KIND_ZERO:
+		w->kind = 0;
+		break;
+	case BAD_KIND_UNKNOWN:
+		w->kind = 3;
+		break;
+	case BAD_LEN_0:
+		w->len = 0;
+		break;
+	case BAD_LEN_3:
+		w->len = 3;
+		break;
+	case BAD_LEN_16:
+		w->len = 16;
+		break;
+	case BAD_UNALIGNED_8:
+		w->addr += 4;
+		break;
+	case BAD_UNALIGNED_2:
+		w->len = 2;
+		w->addr += 1;
+		break;
+	case BAD_KERNEL_TEXT:
+		w->addr = 0xffffffff81000000ul;
+		break;
+	case BAD_DIRECT_MAP:
+		w->addr = 0xffff888000000000ul;
+		break;
+	case BAD_PAST_USER_SPACE:	/* beyond even 5-level paging's user space */
+		w->addr = 0x0100000000000000ul;
+		break;
+	case BAD_PID_UNKNOWN:
+		w->pid = 0x7ffffff0;
+		break;
+	case BAD_PID_ZERO:
+		w->pid = 0;
+		break;
+	case BAD_PID_IS_TID:		/* a thread id is not a process id */
+		w->pid = t->helper;
+		break;
+	case BAD_PID_KTHREAD:		/* kthreadd: no user space, never ptrace-able */
+		w->pid = 2;
+		break;
+	}
 }
-static void kernel_addr(struct racewatch_watch *w, const struct kt *t)
-{
-	w->addr = 0xffffffff81000000ul;
-}
-static void direct_map_addr(struct racewatch_watch *w, const struct kt *t)
-{
-	w->addr = 0xffff888000000000ul;
-}
-/* Beyond even 5-level paging's user space. */
-static void past_user_space(struct racewatch_watch *w, const struct kt *t)
-{
-	w->addr = 0x0100000000000000ul;
-}
-static void pid_unknown(struct racewatch_watch *w, const struct kt *t) { w->pid = 0x7ffffff0; }
-static void pid_zero(struct racewatch_watch *w, const struct kt *t) { w->pid = 0; }
-/* A thread id is not a process id. */
-static void pid_is_tid(struct racewatch_watch *w, const struct kt *t) { w->pid = t->helper; }
-/* kthreadd: no user space to watch, never ptrace-able. */
-static void pid_kthread(struct racewatch_watch *w, const struct kt *t) { w->pid = 2; }
 
-#define BAD(name, fn, e) \
-	FIXTURE_VARIANT_ADD(bad_watch, name) { .mutate = fn, .err = e }
+#define BAD(name, w, e) \
+	FIXTURE_VARIANT_ADD(bad_watch, name) { .what = (w), .err = (e) }
 
-BAD(size_too_small, size_small, EINVAL);
-BAD(size_too_big, size_big, EINVAL);
-BAD(size_zero, size_zero, EINVAL);
-BAD(reserved_first_nonzero, reserved0, EINVAL);
-BAD(reserved_last_nonzero, reserved2, EINVAL);
-BAD(unknown_flag, flag_unknown, EINVAL);
-BAD(unknown_high_flag, flag_high, EINVAL);
-BAD(kind_zero, kind_zero, EINVAL);
-BAD(unknown_kind, kind_unknown, EINVAL);
-BAD(len_0, len_zero, EINVAL);
-BAD(len_3, len_3, EINVAL);
-BAD(len_16, len_16, EINVAL);
-BAD(addr_unaligned_for_8, unaligned_8, EINVAL);
-BAD(addr_unaligned_for_2, unaligned_2, EINVAL);
-BAD(kernel_text_address, kernel_addr, EFAULT);
-BAD(kernel_direct_map_address, direct_map_addr, EFAULT);
-BAD(address_past_user_space, past_user_space, EFAULT);
-BAD(unknown_pid, pid_unknown, ESRCH);
-BAD(pid_zero, pid_zero, ESRCH);
-BAD(thread_id_not_process_id, pid_is_tid, ESRCH);
-BAD(kernel_thread, pid_kthread, EPERM);
+BAD(size_too_small, BAD_SIZE_SMALL, EINVAL);
+BAD(size_too_big, BAD_SIZE_BIG, EINVAL);
+BAD(size_zero, BAD_SIZE_ZERO, EINVAL);
+BAD(reserved_first_nonzero, BAD_RESERVED_FIRST, EINVAL);
+BAD(reserved_last_nonzero, BAD_RESERVED_LAST, EINVAL);
+BAD(unknown_flag, BAD_FLAG, EINVAL);
+BAD(unknown_high_flag, BAD_FLAG_HIGH, EINVAL);
+BAD(kind_zero, BAD_KIND_ZERO, EINVAL);
+BAD(unknown_kind, BAD_KIND_UNKNOWN, EINVAL);
+BAD(len_0, BAD_LEN_0, EINVAL);
+BAD(len_3, BAD_LEN_3, EINVAL);
+BAD(len_16, BAD_LEN_16, EINVAL);
+BAD(addr_unaligned_for_8, BAD_UNALIGNED_8, EINVAL);
+BAD(addr_unaligned_for_2, BAD_UNALIGNED_2, EINVAL);
+BAD(kernel_text_address, BAD_KERNEL_TEXT, EFAULT);
+BAD(kernel_direct_map_address, BAD_DIRECT_MAP, EFAULT);
+BAD(address_past_user_space, BAD_PAST_USER_SPACE, EFAULT);
+BAD(unknown_pid, BAD_PID_UNKNOWN, ESRCH);
+BAD(pid_zero, BAD_PID_ZERO, ESRCH);
+BAD(thread_id_not_process_id, BAD_PID_IS_TID, ESRCH);
+BAD(kernel_thread, BAD_PID_KTHREAD, EPERM);
 
 FIXTURE_SETUP(bad_watch)
 {
@@ -169,7 +209,7 @@ TEST_F(bad_watch, refused_with_errno_and_no_side_effect)
 	struct racewatch_stats st;
 	char buf[4096];
 
-	variant->mutate(&w, &self->t);
+	bad_watch_mutate(&w, &self->t, variant->what);
 	EXPECT_EQ(-1, ioctl(self->fd, RACEWATCH_IOC_WATCH, &w));
 	EXPECT_EQ(variant->err, errno);
 

@@ -60,11 +60,12 @@ static inline int kt_prog_path(const char *name, char *buf, size_t len)
 static inline int kt_read_header(struct kt *t)
 {
 	char line[512];
+	static const char fmt[] = "var %lx write %lx %lx read %lx %lx atomic %lx %lx "
+				  "narrow %lx %lx dispatch %lx %lx helper %d";
 
 	if (!fgets(line, sizeof(line), t->out))
 		return -EIO;
-	if (sscanf(line, "var %lx write %lx %lx read %lx %lx atomic %lx %lx narrow %lx %lx "
-		   "dispatch %lx %lx helper %d", &t->var, &t->write[0], &t->write[1],
+	if (sscanf(line, fmt, &t->var, &t->write[0], &t->write[1],
 		   &t->read[0], &t->read[1], &t->atomic[0], &t->atomic[1], &t->narrow[0],
 		   &t->narrow[1], &t->dispatch[0], &t->dispatch[1], &t->helper) != 12)
 		return -EPROTO;
@@ -278,7 +279,7 @@ static inline int rw_dmesg_bad_lines(void)
 		return -1;
 	}
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		for (i = 0; i < sizeof(bad) / sizeof(*bad); i++)
 			if (strstr(line, bad[i])) {
 				n++;
 				break;
