@@ -415,4 +415,40 @@ TEST_F(dec, locks_are_named_by_their_symbols)
 	}
 }
 
+/* Frames in a shared library: this test's own libc, from its own maps. */
+TEST(shared_library_frames)
+{
+	struct collected c = {};
+	struct rw_engine_stats st;
+	struct stream s;
+	char *out = NULL, *maps = NULL, want[64];
+	size_t len = 0;
+	__u64 ret = (__u64)(unsigned long)&getppid + 1;
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_LT(0, getdelim(&maps, &len, '\0', f));
+	fclose(f);
+	ASSERT_EQ(0, stream_open(&s));
+	stream_maps(&s, ST_PID, maps);
+	stream_watch(&s, 1, 0x1000, 8, "x");
+	stream_create(&s, ST_PID, T1);
+	stream_create(&s, ST_PID, T2);
+	stream_access_pid(&s, ST_PID, T1, 1, 0x1000, 1, ST_IP(1), 1, &ret);
+	stream_access_pid(&s, ST_PID, T2, 1, 0x1000, 1, ST_IP(2), 1, &ret);
+	ASSERT_EQ(1, stream_replay(&s, &c, &out, &st));
+	/* the function, source line if libc has debug info, libc and the offset there */
+	EXPECT_NE(NULL, strstr(out, "  #1 getppid "));
+	EXPECT_NE(NULL, strstr(out, " (libc.so.6+0x"));
+	snprintf(want, sizeof(want), "  #0 ?? (0x%llx)\n", (unsigned long long)ST_IP(2) - 1);
+	EXPECT_NE(NULL, strstr(out, want));
+	if (getenv("ENGINE_TEST_SHOW"))
+		TH_LOG("report:\n%s", out);
+	free(out);
+	free(maps);
+	collected_free(&c);
+	stream_remove(&s);
+}
+
 TEST_HARNESS_MAIN

@@ -104,11 +104,9 @@ static void rw_json__frame(FILE *f, const struct rw_frame *fr)
 static void rw_lock__name(struct rw_access *a, const struct rw_lockref *l, char *buf,
 			  size_t len)
 {
-	buf[0] = '\0';
-	if (l->key.kind == RW_KEY_PRIVATE && l->key.id == a->pid &&
-	    !rw_maps__symbol(a->maps, l->key.off, buf, len))
-		return;
-	buf[0] = '\0';
+	if (l->key.kind != RW_KEY_PRIVATE || l->key.id != a->pid ||
+	    rw_maps__symbol(a->maps, l->key.off, buf, len))
+		buf[0] = '\0';
 }
 
 static void rw_text__locks(FILE *f, struct rw_access *a)
