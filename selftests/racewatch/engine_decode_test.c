@@ -243,8 +243,8 @@ FIXTURE_TEARDOWN(dec)
 }
 
 /* Two unordered accesses to @var, by T1 in @fn1 and T2 in @fn2. */
-static void two_accesses(struct __test_metadata *_metadata, FIXTURE_DATA(dec) *self, const char *var, const char *fn1,
-			 const char *fn2, int times)
+static void two_accesses(struct __test_metadata *_metadata, FIXTURE_DATA(dec) *self,
+			 const char *var, const char *fn1, const char *fn2, int times)
 {
 	__u64 addr = target_var(&self->t, var);
 	int imm, i;
@@ -332,7 +332,8 @@ TEST_F(dec, load_stays_a_read)
 }
 
 /* racy_inc's increment reached from worker(), with the caller on the stack. */
-static void inc_from_worker(struct __test_metadata *_metadata, FIXTURE_DATA(dec) *self, __u32 tid, __u64 lock)
+static void inc_from_worker(struct __test_metadata *_metadata, FIXTURE_DATA(dec) *self,
+			    __u32 tid, __u64 lock)
 {
 	__u64 addr = target_var(&self->t, "counter");
 	__u64 ret = target_call_ret(&self->t, "worker", "racy_inc");

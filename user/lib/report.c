@@ -122,7 +122,8 @@ static void rw_text__locks(FILE *f, struct rw_access *a)
 		char name[128];
 
 		rw_lock__name(a, l, name, sizeof(name));
-		fprintf(f, "%s%s%s ", i ? ", " : "", l->read ? "read " : "", rw_prim__name(l->prim));
+		fprintf(f, "%s%s%s ", i ? ", " : "", l->read ? "read " : "",
+			rw_prim__name(l->prim));
 		if (name[0])
 			fprintf(f, "%s ", name);
 		if (l->key.kind == RW_KEY_SHARED)

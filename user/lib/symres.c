@@ -45,7 +45,9 @@ struct rw_symsearch {
 
 static bool rw_sym__char_ok(int c, bool first)
 {
-	return isalpha(c) || c == '_' || c == '.' || c == '$' || (!first && (isdigit(c) || c == '@'));
+	if (isalpha(c) || c == '_' || c == '.' || c == '$')
+		return true;
+	return !first && (isdigit(c) || c == '@');
 }
 
 /**
