@@ -455,6 +455,34 @@ TEST_F(hb, shared_field_without_wait_races_across_processes)
 	EXPECT_NE(NULL, strstr(self->out, "(shm:/seg+16: 2 threads, 1 location)\n"));
 }
 
+TEST_F(hb, exited_process_private_state_is_reclaimed)
+{
+	struct rw_key shm = { .kind = RW_KEY_SHARED, .dev = 0x16, .id = 1234, .off = 64 };
+	struct rw_key none = {};
+
+	two_threads(&self->s);
+	locked_write(&self->s, T1, M1, 1);
+	locked_write(&self->s, T2, M2, 2);
+	stream_sync_full(&self->s, ST_PID, T1, RW_OP_RELEASE, RW_PRIM_SEM, shm, none, 0, 0, 0);
+	stream_exit(&self->s, ST_PID, T1, 0);
+	stream_exit(&self->s, ST_PID, T2, 0);
+	stream_exit(&self->s, ST_PID, MAIN, 1);
+	ASSERT_EQ(1, replay(self));
+	/* M1 and M2 went with the process; the shared semaphore may be used elsewhere */
+	EXPECT_EQ(1ULL, self->st.sync_objects);
+}
+
+TEST_F(hb, exec_forgets_private_sync_objects)
+{
+	struct rw_key none = {};
+
+	locked_write(&self->s, MAIN, M1, 1);
+	stream_sync(&self->s, MAIN, RW_OP_RELEASE, RW_PRIM_SEM, OBJ);
+	stream_sync_full(&self->s, ST_PID, MAIN, RW_OP_EXEC, RW_PRIM_PROCESS, none, none, 0, 0, 0);
+	ASSERT_EQ(0, replay(self));
+	EXPECT_EQ(0ULL, self->st.sync_objects);
+}
+
 TEST_F(hb, wait_for_unknown_child_is_counted)
 {
 	struct rw_key none = {};

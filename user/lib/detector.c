@@ -340,6 +340,7 @@ static struct rw_obj *rw_obj__get(struct rw_det *d, const struct rw_key *key)
 		free(o);
 		return NULL;
 	}
+	d->st.objects++;
 	return o;
 }
 
@@ -738,18 +739,36 @@ static void rw_collect_private(const void *node, VISIT which, void *ctx)
 	c->objs[c->nr++] = o;
 }
 
-/* EXEC: the process's private sync objects are gone with its old image. */
-static int rw_exec(struct rw_det *d, struct rw_thread *t)
+/* Forget the private sync objects of @pid: its memory image is gone. */
+static void rw_forget_private(struct rw_det *d, __u32 pid)
 {
-	struct rw_collect c = { .pid = t->pid };
+	struct rw_collect c = { .pid = pid };
 	__u32 i;
 
 	twalk_r(d->objs, rw_collect_private, &c);
 	for (i = 0; i < c.nr; i++) {
 		tdelete(c.objs[i], &d->objs, rw_obj__cmp);
 		rw_obj__free(c.objs[i]);
+		d->st.objects--;
 	}
 	free(c.objs);
+}
+
+static void rw_forget_loc_one(void *ctx, struct rw_loc *loc)
+{
+	__u32 pid = *(__u32 *)ctx, i;
+
+	if (loc->key.kind != RW_KEY_PRIVATE || loc->key.id != pid)
+		return;
+	for (i = 0; i < loc->nr; i++)
+		rw_access__put(loc->ent[i].acc);
+	loc->nr = 0;
+}
+
+/* EXEC: the process's private sync objects are gone with its old image. */
+static int rw_exec(struct rw_det *d, struct rw_thread *t)
+{
+	rw_forget_private(d, t->pid);
 	t->nr_held = 0;
 	t->nr_pend = 0;
 	return 0;
@@ -765,6 +784,7 @@ static int rw_exec(struct rw_det *d, struct rw_thread *t)
 int rw_det__sync(struct rw_det *d, const struct rw_sync_event *ev)
 {
 	struct rw_thread *t;
+	__u32 pid;
 	int err;
 
 	t = rw_det__thread(d, ev->pid, ev->tid, ev->fsbase, ev->comm);
@@ -806,7 +826,14 @@ int rw_det__sync(struct rw_det *d, const struct rw_sync_event *ev)
 	case RW_OP_FORK:
 		return rw_fork(d, t, (__u32)ev->arg, ev->arg2);
 	case RW_OP_THREAD_EXIT:
-		return rw_exit(d, t);
+		pid = t->pid;
+		err = rw_exit(d, t);
+		if (!err && ev->arg == 1) {
+			/* the last thread: private objects and locations are done */
+			rw_forget_private(d, pid);
+			rw_det__walk_locs(d, rw_forget_loc_one, &pid);
+		}
+		return err;
 	case RW_OP_JOIN_LAZY:
 		return rw_pend(t, RW_PEND_JOIN, ev, NULL, RW_PRIM_THREAD);
 	case RW_OP_WAIT_CHILD:

@@ -152,12 +152,14 @@ struct rw_det_opts {
  * @dropped_threads: events ignored past max_threads
  * @threads: thread identities made
  * @late_links: threads seen before the event that created them
+ * @objects: sync objects held now
  */
 struct rw_det_stats {
 	__u64 unresolved_joins;
 	__u64 dropped_threads;
 	__u64 threads;
 	__u64 late_links;
+	__u64 objects;
 };
 
 struct rw_det *rw_det__new(const struct rw_det_opts *opts);

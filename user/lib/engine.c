@@ -917,4 +917,5 @@ void rw_engine__stats(const struct rw_engine *e, struct rw_engine_stats *st)
 	rw_det__stats(e->det, &ds);
 	st->unresolved_joins = ds.unresolved_joins;
 	st->dropped_threads = ds.dropped_threads;
+	st->sync_objects = ds.objects;
 }

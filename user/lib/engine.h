@@ -189,6 +189,8 @@ struct rw_engine_opts {
  * @reclassified: accesses reported as reads whose instruction writes memory
  *	(counted as writes)
  * @bad_records: malformed records refused by rw_engine__push()
+ * @sync_objects: sync objects the detector holds now (private ones are
+ *	forgotten when their process exits or execs)
  */
 struct rw_engine_stats {
 	__u64 accesses;
@@ -203,6 +205,7 @@ struct rw_engine_stats {
 	__u64 undecoded;
 	__u64 reclassified;
 	__u64 bad_records;
+	__u64 sync_objects;
 };
 
 struct rw_engine *rw_engine__new(const struct rw_engine_opts *opts);
