@@ -663,17 +663,29 @@ static void rw_engine__refresh_maps(struct rw_engine *e, const struct racewatch_
 {
 	struct rw_pidmaps k = { .pid = r->pid }, **p;
 
+	struct rw_pidmaps *pm;
+
 	if (e->in_order)
 		return;
 	p = tfind(&k, &e->maps, rw_pidmaps__cmp);
-	if (p && (rw_access__covered((*p)->maps, r) ||
-		  (*p)->refreshed_ns + RW_REFRESH_NS > r->time_ns))
+	if (p && (((*p)->maps && rw_access__covered((*p)->maps, r)) ||
+		  ((*p)->refreshed_ns && (*p)->refreshed_ns + RW_REFRESH_NS > r->time_ns)))
 		return;
-	if (rw_engine__snapshot_pid(e, r->pid))
-		return;		/* gone: keep what we have */
+	rw_engine__snapshot_pid(e, r->pid);	/* gone: keep what we have */
 	p = tfind(&k, &e->maps, rw_pidmaps__cmp);
-	if (p)
-		(*p)->refreshed_ns = r->time_ns;
+	if (!p) {
+		/* remember the failure too, so a gone process is not retried per access */
+		pm = calloc(1, sizeof(*pm));
+		if (!pm)
+			return;
+		pm->pid = r->pid;
+		p = tsearch(pm, &e->maps, rw_pidmaps__cmp);
+		if (!p) {
+			free(pm);
+			return;
+		}
+	}
+	(*p)->refreshed_ns = r->time_ns ? r->time_ns : 1;
 }
 
 /* Process one record now: record it, then give it to the detector. */
