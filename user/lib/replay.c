@@ -131,7 +131,8 @@ static int rw_replay__one(struct rw_engine *e, const void *rec, __u32 type, __u3
 		};
 		return rw_engine__add_watch(e, &desc);
 	case RW_REC_MAPS:
-		if (size < sizeof(*m) + m->text_len + 1 || m->text[m->text_len])
+		if (size < sizeof(*m) || size < sizeof(*m) + (size_t)m->text_len + 1 ||
+		    m->text[m->text_len])
 			return -EINVAL;
 		return rw_engine__add_maps(e, m->pid, m->text);
 	case RW_REC_FILE_HDR:
