@@ -182,11 +182,15 @@ static int rw_watch(struct rw_session *s, void __user *uarg)
 	s->nr_watches++;
 	req.id = id;
 	req.threads = w->nr_threads;
+	/* A caller that cannot learn the id gets no watch either. */
+	if (copy_to_user(uarg, &req, sizeof(req))) {
+		err = -EFAULT;
+		xa_erase(&s->watches, id);
+		s->nr_watches--;
+		rw_watch_disarm(w);
+	}
 	mutex_unlock(&s->lock);
-
-	if (copy_to_user(uarg, &req, sizeof(req)))
-		return -EFAULT;
-	return 0;
+	return err;
 
 out_release_id:
 	xa_release(&s->watches, id);

@@ -5,6 +5,7 @@
  * argument checks, read() argument checks. Runs in the VM with the module
  * loaded, as root.
  */
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "kselftest_harness.h"
@@ -225,6 +226,26 @@ TEST_F(bad_watch, refused_with_errno_and_no_side_effect)
 	/* And every slot is still free: the valid request succeeds twice (4 slots). */
 	EXPECT_LT(0, rw_watch(self->fd, self->t.pid, self->t.var, 8, RACEWATCH_KIND_RW, 0));
 	EXPECT_LT(0, rw_watch(self->fd, self->t.pid, self->t.var, 8, RACEWATCH_KIND_RW, 0));
+}
+
+TEST_F(dev, watch_whose_answer_cannot_be_written_is_undone)
+{
+	struct racewatch_watch *w;
+	int i;
+
+	/* A valid request in a page the module can read but not write. */
+	w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, w);
+	*w = rw_req(self->t.pid, self->t.var, 8, RACEWATCH_KIND_RW, 0);
+	ASSERT_EQ(0, mprotect(w, 4096, PROT_READ));
+
+	EXPECT_EQ(-1, ioctl(self->fd, RACEWATCH_IOC_WATCH, w));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, rw_list(self->fd, NULL, 0));
+	for (i = 0; i < 4; i++)
+		EXPECT_LT(0, rw_watch(self->fd, self->t.pid, self->t.var, 8,
+				      RACEWATCH_KIND_WRITE, 0));
+	munmap(w, 4096);
 }
 
 /* ---- rights, slots and limits --------------------------------------------------------------- */
