@@ -245,4 +245,50 @@ TEST_F(live, malformed_records_are_refused)
 	EXPECT_EQ(3ULL, st.bad_records);
 }
 
+TEST(replay_refuses_bad_files)
+{
+	struct rw_rec_file_hdr h = {
+		.type = RW_REC_FILE_HDR, .size = sizeof(h), .magic = RW_REPLAY_MAGIC,
+		.version = RW_REPLAY_VERSION,
+	};
+	struct rw_engine_opts o = { .sz = sizeof(o), .quiet = true };
+	__u32 cut[2] = { RW_REC_MAPS, 8 };
+	char path[] = "/tmp/rw_engine_bad.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+
+	ASSERT_LE(0, fd);
+	close(fd);
+	EXPECT_EQ(-ENOENT, rw_replay("/nonexistent/rec", &o));
+	EXPECT_EQ(-EINVAL, rw_replay(path, &o));	/* empty */
+
+	h.magic ^= 1;
+	f = fopen(path, "w");
+	fwrite(&h, sizeof(h), 1, f);
+	fclose(f);
+	EXPECT_EQ(-EINVAL, rw_replay(path, &o));
+
+	h.magic ^= 1;
+	h.version = RW_REPLAY_VERSION + 1;
+	f = fopen(path, "w");
+	fwrite(&h, sizeof(h), 1, f);
+	fclose(f);
+	EXPECT_EQ(-EPROTONOSUPPORT, rw_replay(path, &o));
+
+	/* a maps record too short to hold its own header */
+	h.version = RW_REPLAY_VERSION;
+	f = fopen(path, "w");
+	fwrite(&h, sizeof(h), 1, f);
+	fwrite(cut, sizeof(cut), 1, f);
+	fclose(f);
+	EXPECT_EQ(-EINVAL, rw_replay(path, &o));
+
+	/* the header alone is an empty, valid run */
+	f = fopen(path, "w");
+	fwrite(&h, sizeof(h), 1, f);
+	fclose(f);
+	EXPECT_EQ(0, rw_replay(path, &o));
+	unlink(path);
+}
+
 TEST_HARNESS_MAIN
