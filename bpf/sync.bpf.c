@@ -74,8 +74,9 @@ struct stash_val {
 	__u64 arg;
 };
 
+/* LRU: a thread killed inside a probed call never reaches the return probe */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct stash_key);
 	__type(value, struct stash_val);
@@ -90,7 +91,7 @@ struct sys_args {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct sys_args);

@@ -15,6 +15,22 @@ FIXTURE(sync)
 	char seq[4096];
 };
 
+/* the target built -O0 PIE and -O2 non-PIE: the records must not depend on it */
+FIXTURE_VARIANT(sync)
+{
+	const char *prog;
+};
+
+FIXTURE_VARIANT_ADD(sync, pie_O0)
+{
+	.prog = "sync_target",
+};
+
+FIXTURE_VARIANT_ADD(sync, nopie_O2)
+{
+	.prog = "sync_target-O2",
+};
+
 FIXTURE_SETUP(sync)
 {
 	if (geteuid())
@@ -35,9 +51,9 @@ FIXTURE_TEARDOWN(sync)
 
 /* Start SCENARIO, watch it, let it run to exit 0, collect its records. */
 static void run_traced(struct __test_metadata *_metadata, FIXTURE_DATA(sync) *self,
-		       const char *scenario)
+		       const FIXTURE_VARIANT(sync) *variant, const char *scenario)
 {
-	ASSERT_EQ(0, sync_run_start(&self->run, "sync_target", scenario, NULL));
+	ASSERT_EQ(0, sync_run_start(&self->run, variant->prog, scenario, NULL));
 	ASSERT_EQ(0, sync_source__add_pid(self->src, self->run.pid))
 		TH_LOG("%s", sync_source__errmsg(self->src));
 	ASSERT_EQ(0, sync_run_go(&self->run));
@@ -53,7 +69,7 @@ static void run_traced(struct __test_metadata *_metadata, FIXTURE_DATA(sync) *se
 
 TEST_F(sync, mutex_lock_lazy_trylock_timed_and_failures)
 {
-	run_traced(_metadata, self, "mutex");
+	run_traced(_metadata, self, variant, "mutex");
 	ASSERT_EQ(2, self->run.ntids);
 	/* lock: lazy at entry; trylock/timedlock/clocklock: acquire only on 0 */
 	EXPECT_STREQ("acq~ m, rel m, acq m, rel m, acq m, rel m, acq m, rel m, create T1, "
@@ -64,13 +80,13 @@ TEST_F(sync, mutex_lock_lazy_trylock_timed_and_failures)
 
 TEST_F(sync, recursive_mutex_outermost_pair_only)
 {
-	run_traced(_metadata, self, "recursive");
+	run_traced(_metadata, self, variant, "recursive");
 	EXPECT_STREQ("acq~ rm+rec, rel rm+rec, acq rm+rec, rel rm+rec, exit", SEQ(0));
 }
 
 TEST_F(sync, rwlock_read_and_write_distinguished)
 {
-	run_traced(_metadata, self, "rwlock");
+	run_traced(_metadata, self, variant, "rwlock");
 	ASSERT_EQ(2, self->run.ntids);
 	EXPECT_STREQ("racq~ rw, rwrel rw, acq~ rw, rwrel rw, racq rw, rwrel rw, acq rw, rwrel rw, "
 		     "racq rw, rwrel rw, acq rw, rwrel rw, create T1, racq rw, rwrel rw, "
@@ -80,7 +96,7 @@ TEST_F(sync, rwlock_read_and_write_distinguished)
 
 TEST_F(sync, spinlock)
 {
-	run_traced(_metadata, self, "spin");
+	run_traced(_metadata, self, variant, "spin");
 	/*
 	 * glibc's pthread_spin_lock begins with a lock-prefixed instruction that
 	 * x86 uprobes refuse: the source probes its ret instead, so it shows as
@@ -93,7 +109,7 @@ TEST_F(sync, semaphore_post_releases_wait_acquires)
 {
 	const struct rw_sync_event *post, *wait;
 
-	run_traced(_metadata, self, "sem");
+	run_traced(_metadata, self, variant, "sem");
 	/* failing trywait (EAGAIN) and timedwait (ETIMEDOUT) give nothing */
 	EXPECT_STREQ("rel sem, acq~ sem, rel sem, acq sem, rel sem, acq sem, rel sem, acq sem, "
 		     "exit", SEQ(0));
@@ -109,7 +125,7 @@ TEST_F(sync, semaphore_post_releases_wait_acquires)
 
 TEST_F(sync, cond_wait_names_cond_and_mutex)
 {
-	run_traced(_metadata, self, "cond");
+	run_traced(_metadata, self, variant, "cond");
 	ASSERT_EQ(2, self->run.ntids);
 	EXPECT_STREQ("acq~ m, create T1, condwait cv m, rel m, join~ T1, exit", SEQ(0));
 	EXPECT_STREQ("acq~ m, rel cv, rel m, exit", SEQ(1));
@@ -117,14 +133,14 @@ TEST_F(sync, cond_wait_names_cond_and_mutex)
 
 TEST_F(sync, barrier_both_threads_arrive)
 {
-	run_traced(_metadata, self, "barrier");
+	run_traced(_metadata, self, variant, "barrier");
 	EXPECT_STREQ("create T1, barrier bar, join~ T1, exit", SEQ(0));
 	EXPECT_STREQ("barrier bar, exit", SEQ(1));
 }
 
 TEST_F(sync, once_done_after_init_routine)
 {
-	run_traced(_metadata, self, "once");
+	run_traced(_metadata, self, variant, "once");
 	EXPECT_STREQ("acq~ m, rel m, once once, once once, exit", SEQ(0));
 }
 
@@ -133,7 +149,7 @@ TEST_F(sync, join_maps_pthread_t_to_tid)
 	const struct rw_sync_event *ex;
 	int i;
 
-	run_traced(_metadata, self, "join");
+	run_traced(_metadata, self, variant, "join");
 	ASSERT_EQ(3, self->run.ntids);
 	/* tryjoin while T2 runs fails: no edge; timedjoin succeeds */
 	EXPECT_STREQ("create T1, join~ T1, create T2, join~ T2, exit", SEQ(0));
@@ -151,7 +167,7 @@ TEST_F(sync, join_maps_pthread_t_to_tid)
 
 TEST_F(sync, fork_and_wait_child)
 {
-	ASSERT_EQ(0, sync_run_start(&self->run, "sync_target", "fork", NULL));
+	ASSERT_EQ(0, sync_run_start(&self->run, variant->prog, "fork", NULL));
 	ASSERT_EQ(0, sync_source__add_pid(self->src, self->run.pid));
 	ASSERT_EQ(0, sync_run_go(&self->run));
 	ASSERT_EQ(0, sync_run_go(&self->run));	/* the child's go */
@@ -169,9 +185,17 @@ TEST_F(sync, exec_restarts_and_stays_traced)
 {
 	const struct rw_sync_event *ex;
 
-	run_traced(_metadata, self, "exec");
-	/* m2 is the mutex of the image after exec (same libc: uprobes stay) */
-	EXPECT_STREQ("acq~ m, rel m, exec, acq~ m2, rel m2, exit", SEQ(0));
+	run_traced(_metadata, self, variant, "exec");
+	/*
+	 * m2 is the mutex of the image after exec (same libc: uprobes stay); a
+	 * non-PIE image has it at the same address as before, named m then
+	 */
+	ASSERT_NE(0ULL, sync_run_addr(&self->run, "m2"));
+	if (sync_run_addr(&self->run, "m2") == sync_run_addr(&self->run, "m")) {
+		EXPECT_STREQ("acq~ m, rel m, exec, acq~ m, rel m, exit", SEQ(0));
+	} else {
+		EXPECT_STREQ("acq~ m, rel m, exec, acq~ m2, rel m2, exit", SEQ(0));
+	}
 	ex = sync_find(&self->run, self->log, self->run.pid, RW_OP_EXEC, NULL);
 	ASSERT_NE(NULL, ex);
 	EXPECT_EQ((__u64)self->run.pid, ex->arg);
@@ -179,8 +203,7 @@ TEST_F(sync, exec_restarts_and_stays_traced)
 
 TEST_F(sync, futex_wake_and_wait)
 {
-	self->run.futex = true;
-	ASSERT_EQ(0, sync_run_start(&self->run, "sync_target", "futex", NULL));
+	ASSERT_EQ(0, sync_run_start(&self->run, variant->prog, "futex", NULL));
 	self->run.futex = true;
 	ASSERT_EQ(0, sync_source__add_pid(self->src, self->run.pid));
 	ASSERT_EQ(0, sync_run_go(&self->run));
