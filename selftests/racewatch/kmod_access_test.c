@@ -6,6 +6,7 @@
  * instruction pointer, value, stack. Runs in the VM with the module loaded.
  */
 #include <poll.h>
+#include <time.h>
 
 #include "kselftest_harness.h"
 #include "kmod_util.h"
@@ -54,6 +55,14 @@ static bool under_qemu(void)
 	return strncmp(vendor, "QEMU", 4) == 0;
 }
 
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 static bool in_range(__u64 ip, const unsigned long r[2])
 {
 	return ip >= r[0] && ip < r[1];
@@ -63,12 +72,15 @@ TEST_F(access, n_writes_give_exactly_n_write_records)
 {
 	const int n = 100;
 	struct racewatch_access *a;
+	__u64 t0, t1;
 	pid_t tid;
 	int id, i;
 
 	id = rw_watch(self->fd, self->t.pid, self->t.var, 8, RACEWATCH_KIND_WRITE, 0);
 	ASSERT_LT(0, id);
+	t0 = now_ns();
 	tid = kt_cmd(&self->t, 'w', n);
+	t1 = now_ns();
 	ASSERT_EQ(self->t.pid, tid);
 	ASSERT_EQ(n, rw_drain(self->fd, &recs));
 
@@ -90,8 +102,12 @@ TEST_F(access, n_writes_give_exactly_n_write_records)
 		EXPECT_NE(0, a->regs.sp);
 		EXPECT_NE(0, a->regs.fsbase);
 		EXPECT_LE(a->nr_stack, RACEWATCH_MAX_STACK);
+		/* CLOCK_MONOTONIC, taken while the command ran. */
+		EXPECT_LE(t0, a->time_ns);
+		EXPECT_GE(t1, a->time_ns);
 		if (i)
 			EXPECT_LE(recs.r[i - 1]->time_ns, a->time_ns);
+		EXPECT_GT(sysconf(_SC_NPROCESSORS_CONF), (long)a->cpu);
 		if (variant->frame_pointers) {
 			/* kt_write <- kt_dispatch <- main: the walk finds the callers. */
 			ASSERT_LE(2, a->nr_stack);
