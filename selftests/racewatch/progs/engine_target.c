@@ -81,3 +81,9 @@ int main(int argc, char **argv)
 	printf("counter=%ld atomic_counter=%ld\n", counter, atomic_counter);
 	return 0;
 }
+
+/* A plain load of counter in every build (the engine tests decode it). */
+__attribute__((noinline)) long read_counter(void)
+{
+	return counter;
+}
