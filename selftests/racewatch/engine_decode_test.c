@@ -79,6 +79,50 @@ static int target_open(struct target *t, const char *name)
 	return target_maps(t);
 }
 
+/*
+ * A copy of @t whose .symtab no longer is one (its type made PROGBITS): no
+ * function symbol covers its code, as in a stripped binary.
+ */
+static int target_open_stripped(struct target *t, const struct target *orig)
+{
+	char buf[65536];
+	Elf_Scn *scn = NULL;
+	ssize_t n;
+	int in, err = -1;
+	GElf_Ehdr eh;
+
+	memset(t, 0, sizeof(*t));
+	strcpy(t->path, "/tmp/rw_engine_stripped.XXXXXX");
+	t->fd = mkstemp(t->path);
+	in = open(orig->path, O_RDONLY);
+	if (t->fd < 0 || in < 0)
+		goto out;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(t->fd, buf, n) != n)
+			goto out;
+	t->elf = elf_begin(t->fd, ELF_C_RDWR, NULL);
+	if (!t->elf)
+		goto out;
+	while ((scn = elf_nextscn(t->elf, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		sh.sh_type = SHT_PROGBITS;
+		gelf_update_shdr(scn, &sh);
+		elf_flagshdr(scn, ELF_C_SET, ELF_F_DIRTY);
+	}
+	elf_flagelf(t->elf, ELF_C_SET, ELF_F_LAYOUT);
+	if (elf_update(t->elf, ELF_C_WRITE) < 0 || !gelf_getehdr(t->elf, &eh))
+		goto out;
+	t->base = orig->base;
+	err = target_maps(t);
+out:
+	if (in >= 0)
+		close(in);
+	return err;
+}
+
 static void target_close(struct target *t)
 {
 	if (t->elf)
@@ -404,6 +448,40 @@ TEST_F(dec, locks_are_named_by_their_symbols)
 	EXPECT_NE(NULL, strstr(self->out, want)) {
 		TH_LOG("want: %s\ngot:\n%s", want, self->out);
 	}
+}
+
+/* Without a function symbol the decoder still finds the instruction, backwards. */
+TEST_F(dec, stripped_code_is_decoded_backwards)
+{
+	struct target stripped;
+	__u64 addr = target_var(&self->t, "atomic_counter");
+	int imm;
+	__u64 ip = target_ripref_end(&self->t, "atomic_xadd", "atomic_counter", &imm);
+	__u64 store = target_ripref_end(&self->t, "relaxed_store", "atomic_counter", &imm);
+	struct stream s;
+
+	ASSERT_NE(0ULL, ip);
+	ASSERT_NE(0ULL, store);
+	ASSERT_EQ(0, target_open_stripped(&stripped, &self->t));
+	ASSERT_EQ(0, stream_open(&s));
+	stream_maps(&s, ST_PID, stripped.maps);
+	stream_watch(&s, 1, addr, 8, "atomic_counter");
+	stream_create(&s, ST_PID, T1);
+	stream_create(&s, ST_PID, T2);
+	stream_access_pid(&s, ST_PID, T1, 1, addr, 1, ip, 0, NULL);
+	stream_access_pid(&s, ST_PID, T2, 1, addr, 1, ip, 0, NULL);
+	/* a plain store races with them: the report shows how both were decoded */
+	stream_access_pid(&s, ST_PID, T1, 1, addr, 1, store, 0, NULL);
+	EXPECT_EQ(1, stream_replay_fmt(&s, &self->c, &self->out, &self->st, RW_FORMAT_JSON));
+	EXPECT_EQ(2ULL, self->st.atomic_accesses);
+	EXPECT_EQ(0ULL, self->st.undecoded);
+	EXPECT_NE(NULL, strstr(self->out, "\"kind\":\"write\",\"atomic\":true,"));
+	EXPECT_NE(NULL, strstr(self->out, "\"insn\":\"lock xadd qword ptr [rip + 0x"));
+	EXPECT_NE(NULL, strstr(self->out, "\"decoded\":\"backward\""));
+	EXPECT_EQ(NULL, strstr(self->out, "\"decoded\":\"forward\""));
+	stream_remove(&s);
+	unlink(stripped.path);
+	target_close(&stripped);
 }
 
 /* Frames in a shared library: this test's own libc, from its own maps. */
