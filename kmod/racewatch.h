@@ -81,6 +81,8 @@ struct rw_thread_bps {
  * @len: watched bytes
  * @flags: RACEWATCH_WATCH_* flags
  * @addr: watched user address
+ * @live: set once every thread is armed; until then traps are ignored, so
+ *	a WATCH that fails half-way leaves no record behind
  * @hits: records produced, dropped ones included
  * @slot: handler contexts, one per slot type
  * @nr_threads: entries in @threads
@@ -95,6 +97,7 @@ struct rw_watch {
 	u32 len;
 	u32 flags;
 	u64 addr;
+	bool live;
 	atomic64_t hits;
 	struct rw_slot slot[RW_NR_SLOT_TYPES];
 	unsigned int nr_threads;

@@ -163,7 +163,8 @@ void rw_bp_handler(struct perf_event *bp, struct perf_sample_data *data, struct 
 	struct racewatch_access *rec = (struct racewatch_access *)c->scratch;
 	bool stored;
 
-	if (!user_mode(regs))
+	/* Pairs with rw_watch_arm()'s release: no record before arming completed. */
+	if (!user_mode(regs) || !smp_load_acquire(&w->live))
 		return;
 	if (w->kind == RACEWATCH_KIND_RW && rw_trap_fold(&c->last, w, slot->type, regs))
 		return;

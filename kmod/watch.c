@@ -306,6 +306,8 @@ int rw_watch_arm(struct rw_session *s, const struct racewatch_watch *req, u32 id
 	err = rw_arm_threads(w, leader);
 	if (err)
 		goto out_free_watch;
+	/* Pairs with the handler's smp_load_acquire(): records start now. */
+	smp_store_release(&w->live, true);
 
 	put_task_struct(leader);
 	*out = w;
