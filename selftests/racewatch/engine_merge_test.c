@@ -245,6 +245,61 @@ TEST_F(live, malformed_records_are_refused)
 	EXPECT_EQ(3ULL, st.bad_records);
 }
 
+TEST_F(live, removed_watch_forgets_its_location)
+{
+	struct racewatch_access a;
+	struct rw_sync_event s;
+	struct rw_engine_stats st;
+
+	self->e = new_engine(self, 1, NULL);
+	ASSERT_NE(NULL, self->e);
+	rec_sync(&s, T0 + 1, ST_PID, RW_OP_THREAD_CREATE, RW_PRIM_THREAD, 0, T1, ST_FSBASE(T1));
+	ASSERT_EQ(0, rw_engine__push(self->e, &s, sizeof(s)));
+	rec_access(&a, T0 + 2, T1, 1, VAR, 1, 1);
+	ASSERT_EQ(0, rw_engine__push(self->e, &a, sizeof(a)));
+	ASSERT_EQ(0, rw_engine__drain(self->e, T0 + MS));
+	EXPECT_EQ(0, rw_engine__remove_watch(self->e, 1));
+	EXPECT_EQ(-ENOENT, rw_engine__remove_watch(self->e, 1));
+	/* watched again: a fresh location, T1's write is forgotten */
+	struct rw_watch_desc w = {
+		.sz = sizeof(w), .id = 2, .pid = ST_PID, .addr = VAR, .len = 8, .name = "counter",
+	};
+	ASSERT_EQ(0, rw_engine__add_watch(self->e, &w));
+	rec_access(&a, T0 + 3, ST_PID, 1, VAR, 1, 2);	/* the old id */
+	ASSERT_EQ(0, rw_engine__push(self->e, &a, sizeof(a)));
+	rec_access(&a, T0 + 4, ST_PID, 2, VAR, 1, 2);
+	ASSERT_EQ(0, rw_engine__push(self->e, &a, sizeof(a)));
+	ASSERT_EQ(0, rw_engine__finish(self->e));
+	rw_engine__stats(self->e, &st);
+	EXPECT_EQ(1ULL, st.unknown_watch);
+	EXPECT_EQ(0ULL, rw_engine__races(self->e));
+}
+
+TEST_F(live, watch_descriptions_are_checked)
+{
+	struct rw_watch_desc w = {
+		.sz = sizeof(w), .id = 1, .pid = ST_PID, .addr = VAR, .len = 8, .name = "counter",
+	};
+
+	self->e = new_engine(self, MS, NULL);	/* holds watch 1 already */
+	ASSERT_NE(NULL, self->e);
+	EXPECT_EQ(-EEXIST, rw_engine__add_watch(self->e, &w));
+	w.id = 2;
+	w.len = 16;
+	EXPECT_EQ(-EINVAL, rw_engine__add_watch(self->e, &w));
+	w.len = 8;
+	w.key.kind = 7;
+	EXPECT_EQ(-EINVAL, rw_engine__add_watch(self->e, &w));
+}
+
+TEST_F(live, snapshot_reads_a_live_process)
+{
+	self->e = new_engine(self, MS, NULL);
+	ASSERT_NE(NULL, self->e);
+	EXPECT_EQ(0, rw_engine__snapshot_pid(self->e, getpid()));
+	EXPECT_EQ(-ENOENT, rw_engine__snapshot_pid(self->e, 0x7ffffff0));
+}
+
 TEST(replay_refuses_bad_files)
 {
 	struct rw_rec_file_hdr h = {
