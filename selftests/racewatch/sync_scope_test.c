@@ -233,6 +233,21 @@ TEST_F(scope, static_binary_with_symbols_is_traced)
 	rmdir(dir);
 }
 
+TEST_F(scope, poll_delivers_records_below_the_wakeup_batch)
+{
+	int n;
+
+	/* 10 pairs: 20 records and an exit, fewer than the 64 that wake the reader */
+	ASSERT_EQ(0, sync_run_start(&self->a, "sync_target", "loop", "10"));
+	ASSERT_EQ(0, sync_source__add_pid(self->src, self->a.pid));
+	ASSERT_EQ(0, sync_run_go(&self->a));
+	ASSERT_EQ(0, sync_run_wait(&self->a));
+	n = sync_source__poll(self->src, 50);
+	EXPECT_EQ(self->log->n, n);
+	EXPECT_LE(21, sync_count_pid(self->log, self->a.pid));
+	EXPECT_EQ(1, sync_count_ended(self->log, self->a.pid));
+}
+
 TEST_F(scope, ring_full_counts_drops)
 {
 	const long pairs = 5000;
