@@ -805,7 +805,7 @@ int rw_engine__push(struct rw_engine *e, const void *rec, size_t len)
 		if (err)
 			return err;
 	}
-	if (e->max_seen < e->window)
+	if (e->o.drain_only || e->max_seen < e->window)
 		return 0;
 	return rw_engine__release(e, e->max_seen - e->window);
 }

@@ -154,6 +154,11 @@ typedef void (*rw_report_fn)(void *ctx, const struct rw_race_info *info);
  * @dedup_code_pairs: one report per distinct pair of code locations; by
  *	default a race sharing a location and a code location with an earlier
  *	report is counted as a repeat of it (ThreadSanitizer's choice)
+ * @drain_only: records leave the reorder window only through
+ *	rw_engine__drain() and rw_engine__finish() (and @max_pending), never
+ *	because a newer record was pushed. Set it when records come from
+ *	several sources read one after the other: a newer record from one
+ *	source says nothing about what the other still holds.
  * @on_report: called for every new (deduplicated) report
  * @ctx: passed to @on_report
  */
@@ -169,6 +174,7 @@ struct rw_engine_opts {
 	__u32 max_pending;
 	__u32 max_reports;
 	bool dedup_code_pairs;
+	bool drain_only;
 	rw_report_fn on_report;
 	void *ctx;
 };

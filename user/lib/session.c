@@ -188,6 +188,7 @@ int rw_session__new(const struct rw_session_opts *opts, struct rw_session **out)
 			.format = s->o.format,
 			.reorder_ns = s->o.reorder_ns,
 			.record_path = s->o.record_path,
+			.drain_only = true,	/* two rings, read one after the other */
 		};
 
 		s->eng = rw_engine__new(&eo);
