@@ -120,6 +120,7 @@ struct common_env {
 enum {
 	OPT_RECORD = 0x100,
 	OPT_WINDOW,
+	OPT_ROTATE,
 };
 
 #define COMMON_OPTIONS								\
@@ -131,6 +132,9 @@ enum {
 	{ "raw", 'r', NULL, 0, "Print every access record instead of detecting races" }, \
 	{ "record", OPT_RECORD, "FILE", 0, "Record the detector's input to FILE (racewatch replay)" }, \
 	{ "window", OPT_WINDOW, "MS", 0, "Reorder window in milliseconds (default 20)" }, \
+	{ "rotate-ms", OPT_ROTATE, "MS", 0,						\
+	  "When the locations need more debug registers than are free, rotate the "	\
+	  "armed set every MS milliseconds (default 50)" },				\
 	{ "verbose", 'v', NULL, 0, "Say what is armed and attached; libbpf debug output" }
 
 static int common_parse(struct common_env *env, int key, char *arg, struct argp_state *state)
@@ -182,6 +186,13 @@ static int common_parse(struct common_env *env, int key, char *arg, struct argp_
 		if (errno || *end || v <= 0 || v > 60000)
 			argp_error(state, "--window is 1..60000 ms, not '%s'", arg);
 		env->so.reorder_ns = (__u64)v * 1000000;
+		return 0;
+	case OPT_ROTATE:
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || v < 1 || v > 60000)
+			argp_error(state, "--rotate-ms is 1..60000 ms, not '%s'", arg);
+		env->so.rotate_ms = v;
 		return 0;
 	case 'v':
 		env->so.verbose = true;
@@ -240,7 +251,10 @@ static const char run_doc[] =
 "library it loads, an optional byte offset into it, and a length of 1, 2, 4\n"
 "or 8 bytes (default: the symbol's size, which must then be 1, 2, 4 or 8) —\n"
 "or 0xADDR[:LEN]. Each location takes two debug registers per thread (one\n"
-"with --kind write); x86 has four.\n"
+"with --kind write); x86 has four. When the locations need more than are\n"
+"free, all of them stay watched in turns: the armed set is rotated every\n"
+"--rotate-ms (DataCollider-style sampling), and the summary gives each\n"
+"location's coverage, the share of the run it was armed.\n"
 "\n"
 "Exit status: 66 if a race was reported, else PROG's own status (128+N if\n"
 "it was killed by signal N); 1 if racewatch itself failed, 2 on bad usage.\n"

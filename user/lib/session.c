@@ -16,6 +16,51 @@
 #include "session.h"
 #include "sync_source.h"
 
+/* How long a replaced watch id stays known to the engine after its last record could come. */
+#define RETIRE_MARGIN_NS	(1000ull * 1000 * 1000)
+#define DEFAULT_WINDOW_NS	(20ull * 1000 * 1000)
+
+/**
+ * struct rw_sloc - one location the session was asked to watch
+ * @pid: process
+ * @addr: address in @pid
+ * @len: length
+ * @name: what the user called it
+ * @id: kernel watch id while armed, else 0
+ * @eng_id: the newest watch id the engine knows for it (0: none yet); kept
+ *	while the location rests, so the engine keeps its state
+ * @gone: not armed again (its process is gone, or arming failed for good)
+ * @gone_err: why (-ESRCH: the process is gone)
+ * @gone_ns: when
+ * @armed_since: when it was armed last
+ * @armed_ns: time armed before @armed_since
+ * @arms: times armed
+ */
+struct rw_sloc {
+	pid_t pid;
+	__u64 addr;
+	__u32 len;
+	char name[RW_WATCH_NAME_LEN];
+	__u32 id;
+	__u32 eng_id;
+	bool gone;
+	int gone_err;
+	__u64 gone_ns;
+	__u64 armed_since;
+	__u64 armed_ns;
+	__u32 arms;
+};
+
+/**
+ * struct rw_retired - a replaced watch id the engine forgets at @after_ns
+ * @id: watch id
+ * @after_ns: drain time after which no record of it can be pending
+ */
+struct rw_retired {
+	__u32 id;
+	__u64 after_ns;
+};
+
 struct rw_session {
 	struct rw_session_opts o;
 	struct kdev *dev;
@@ -27,6 +72,19 @@ struct rw_session {
 	pid_t *seen;		/* processes whose maps the engine has */
 	int nr_seen, cap_seen;
 	int err;		/* first error inside a callback */
+	struct rw_sloc *locs;	/* every location asked for, armed or resting */
+	int nr_locs, cap_locs;
+	bool rotating;		/* the locations do not all fit: rotate them */
+	int cursor;		/* first location of the next rotation group */
+	__u64 period_ns;
+	__u64 next_rotate_ns;
+	__u64 start_ns;		/* first arming; coverage is a share of the time since */
+	__u64 end_ns;		/* rw_session__finish() began: coverage stops there */
+	__u64 rotations;
+	__u64 switch_ns;	/* time spent inside rotation rounds (UNWATCH + WATCH) */
+	__u64 starved;		/* rounds in which nothing could be armed */
+	struct rw_retired *retired;
+	int nr_retired, cap_retired;
 };
 
 static __u64 now_ns(void)
@@ -175,6 +233,7 @@ int rw_session__new(const struct rw_session_opts *opts, struct rw_session **out)
 		s->o.out = stdout;
 	if (!s->o.kind)
 		s->o.kind = RACEWATCH_KIND_RW;
+	s->period_ns = (__u64)(s->o.rotate_ms ? s->o.rotate_ms : RW_SESSION_ROTATE_MS) * 1000000;
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0) {
 		err = -errno;
@@ -244,9 +303,238 @@ static int parse_addr(const char *spec, __u64 *addr, __u32 *len)
 	return *end ? -EINVAL : 0;
 }
 
-int rw_session__watch(struct rw_session *s, pid_t pid, const char *spec)
+static int grow(void **arr, int *cap, int nr, size_t elem)
+{
+	void *p;
+	int c;
+
+	if (nr < *cap)
+		return 0;
+	c = *cap ? 2 * *cap : 8;
+	p = realloc(*arr, c * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+/* The engine may forget @id once every record of it has been drained. */
+static void session_retire(struct rw_session *s, __u32 id)
+{
+	__u64 window = s->o.reorder_ns ? s->o.reorder_ns : DEFAULT_WINDOW_NS;
+
+	if (grow((void **)&s->retired, &s->cap_retired, s->nr_retired, sizeof(*s->retired))) {
+		/* Keeping it known costs a few bytes; forgetting it early loses records. */
+		return;
+	}
+	s->retired[s->nr_retired++] = (struct rw_retired){
+		.id = id, .after_ns = now_ns() + window + RETIRE_MARGIN_NS,
+	};
+}
+
+static void session_forget_retired(struct rw_session *s, __u64 drained_ns)
+{
+	int i, j;
+
+	for (i = j = 0; i < s->nr_retired; i++) {
+		if (s->retired[i].after_ns <= drained_ns)
+			rw_engine__remove_watch(s->eng, s->retired[i].id);
+		else
+			s->retired[j++] = s->retired[i];
+	}
+	s->nr_retired = j;
+}
+
+/*
+ * Arm @l under a new watch id. The engine learns the new id before it
+ * forgets the old one, so the location (keyed by pid and address) and its
+ * happens-before state stay the same across rotations.
+ */
+static int session_arm(struct rw_session *s, struct rw_sloc *l)
 {
 	struct racewatch_watch w;
+	int err;
+
+	err = kdev__watch(s->dev, l->pid, l->addr, l->len, s->o.kind, 0, &w);
+	if (err)
+		return err;
+	if (s->eng) {
+		struct rw_watch_desc d = {
+			.sz = sizeof(d), .id = w.id, .pid = l->pid, .addr = l->addr,
+			.len = l->len, .name = l->name,
+		};
+
+		err = rw_engine__add_watch(s->eng, &d);
+		if (err) {
+			kdev__unwatch(s->dev, w.id);
+			return err;
+		}
+		if (l->eng_id)
+			session_retire(s, l->eng_id);
+		l->eng_id = w.id;
+	}
+	l->id = w.id;
+	l->armed_since = now_ns();
+	if (!s->start_ns)
+		s->start_ns = l->armed_since;
+	l->arms++;
+	if (s->o.verbose)
+		fprintf(stderr, "racewatch: watch %u: %s at 0x%llx (%u bytes) in process %d, %u thread(s)\n",
+			w.id, l->name, (unsigned long long)l->addr, l->len, l->pid, w.threads);
+	return 0;
+}
+
+static void session_disarm(struct rw_session *s, struct rw_sloc *l)
+{
+	int err;
+
+	if (!l->id)
+		return;
+	err = kdev__unwatch(s->dev, l->id);
+	if (err)
+		fprintf(stderr, "racewatch: unwatch %s (watch %u): %s\n", l->name, l->id,
+			strerror(-err));
+	l->armed_ns += now_ns() - l->armed_since;
+	l->id = 0;
+}
+
+/* Time @l was armed so far, its current turn included. */
+static __u64 session_armed_time(const struct rw_sloc *l, __u64 now)
+{
+	return l->armed_ns + (l->id && now > l->armed_since ? now - l->armed_since : 0);
+}
+
+/* Least-armed first; among equals, the order after the cursor. */
+static struct rw_sloc *session_next(struct rw_session *s, const bool *tried)
+{
+	struct rw_sloc *best = NULL;
+	__u64 now = now_ns(), t, best_t = 0;
+	int k;
+
+	for (k = 0; k < s->nr_locs; k++) {
+		struct rw_sloc *l = &s->locs[(s->cursor + k) % s->nr_locs];
+
+		if (l->gone || tried[l - s->locs])
+			continue;
+		t = session_armed_time(l, now);
+		if (!best || t < best_t) {
+			best = l;
+			best_t = t;
+		}
+	}
+	return best;
+}
+
+/* A location armed now that the new group does not keep, or NULL. */
+static struct rw_sloc *session_outgoing(struct rw_session *s, const bool *keep)
+{
+	int i;
+
+	for (i = 0; i < s->nr_locs; i++)
+		if (s->locs[i].id && !keep[i])
+			return &s->locs[i];
+	return NULL;
+}
+
+static void session_give_up(struct rw_session *s, struct rw_sloc *l, int err)
+{
+	l->gone = true;
+	l->gone_err = err;
+	l->gone_ns = now_ns();
+	if (err != -ESRCH || s->o.verbose)
+		fprintf(stderr, "racewatch: %s in process %d is no longer watched: %s\n",
+			l->name, l->pid, kdev__watch_strerror(err));
+}
+
+/*
+ * One rotation round: arm the locations that were armed least so far until
+ * the kernel answers ENOSPC (no free debug register in some thread), each
+ * one in the place of one location of the outgoing group, so the other
+ * slots stay armed while one is switched (UNWATCH waits for an RCU grace
+ * period). Choosing by armed time rather than strictly in turn keeps the
+ * shares equal even when rounds last unequally (the session loop is late
+ * while it symbolizes a report, say).
+ */
+static void session_rotate(struct rw_session *s)
+{
+	bool tried[s->nr_locs], keep[s->nr_locs];
+	__u64 t0 = now_ns();
+	struct rw_sloc *l, *old;
+	int armed = 0, err;
+
+	memset(tried, 0, sizeof(tried));
+	memset(keep, 0, sizeof(keep));
+	while ((l = session_next(s, tried))) {
+		tried[l - s->locs] = true;
+		if (l->id) {
+			keep[l - s->locs] = true;	/* its turn again: it stays */
+			armed++;
+			continue;
+		}
+		old = session_outgoing(s, keep);
+		if (old)
+			session_disarm(s, old);
+		err = session_arm(s, l);
+		while (err == -ENOSPC && (old = session_outgoing(s, keep))) {
+			session_disarm(s, old);
+			err = session_arm(s, l);
+		}
+		if (!err) {
+			keep[l - s->locs] = true;
+			armed++;
+			s->cursor = (l - s->locs + 1) % s->nr_locs;
+			continue;
+		}
+		if (err == -ENOSPC)
+			break;
+		session_give_up(s, l, err);
+	}
+	while ((old = session_outgoing(s, keep)))
+		session_disarm(s, old);
+	s->rotations++;
+	s->switch_ns += now_ns() - t0;
+	if (!armed && l && !s->starved++)
+		fprintf(stderr, "racewatch: WARNING: no debug register free in any rotation "
+			"group (a debugger?): nothing is armed now\n");
+}
+
+static void session_rotate_due(struct rw_session *s)
+{
+	__u64 now = now_ns();
+
+	if (!s->rotating || now < s->next_rotate_ns)
+		return;
+	session_rotate(s);
+	s->next_rotate_ns += s->period_ns;
+	if (s->next_rotate_ns <= now)
+		s->next_rotate_ns = now + s->period_ns;
+}
+
+static int session_armed_count(const struct rw_session *s)
+{
+	int i, n = 0;
+
+	for (i = 0; i < s->nr_locs; i++)
+		n += s->locs[i].id != 0;
+	return n;
+}
+
+static void session_start_rotation(struct rw_session *s, int first_out)
+{
+	s->rotating = true;
+	s->cursor = first_out;
+	s->next_rotate_ns = now_ns() + s->period_ns;
+	fprintf(stderr, "racewatch: not every location fits in the free debug registers "
+		"(%u per thread, %u per location): rotating the armed set every %llu ms; "
+		"coverage is in the summary\n", kdev__info(s->dev)->slots,
+		s->o.kind == RACEWATCH_KIND_RW ? 2 : 1,
+		(unsigned long long)(s->period_ns / 1000000));
+}
+
+int rw_session__watch(struct rw_session *s, pid_t pid, const char *spec)
+{
+	struct rw_sloc *l;
 	char *name = NULL;
 	__u64 addr;
 	__u32 len;
@@ -263,30 +551,60 @@ int rw_session__watch(struct rw_session *s, pid_t pid, const char *spec)
 		if (err)
 			return err; /* the resolver said why */
 	}
-	err = kdev__watch(s->dev, pid, addr, len, s->o.kind, 0, &w);
+	err = grow((void **)&s->locs, &s->cap_locs, s->nr_locs, sizeof(*s->locs));
+	if (err)
+		goto out;
+	l = &s->locs[s->nr_locs];
+	memset(l, 0, sizeof(*l));
+	l->pid = pid;
+	l->addr = addr;
+	l->len = len;
+	snprintf(l->name, sizeof(l->name), "%s", name ? name : spec);
+
+	/* Already rotating: it waits for its turn like the others. */
+	if (s->rotating) {
+		s->nr_locs++;
+		goto out;
+	}
+	err = session_arm(s, l);
+	if (err == -ENOSPC && session_armed_count(s)) {
+		session_start_rotation(s, s->nr_locs);
+		s->nr_locs++;
+		err = 0;
+		goto out;
+	}
 	if (err) {
 		fprintf(stderr, "racewatch: watch %s (0x%llx, %u bytes) in process %d: %s\n", spec,
 			(unsigned long long)addr, len, pid, kdev__watch_strerror(err));
 		goto out;
 	}
-	if (s->eng) {
-		struct rw_watch_desc d = {
-			.sz = sizeof(d), .id = w.id, .pid = pid, .addr = addr, .len = len,
-			.name = name ? name : spec,
-		};
-
-		err = rw_engine__add_watch(s->eng, &d);
-		if (err) {
-			fprintf(stderr, "racewatch: watch %s: %s\n", spec, strerror(-err));
-			goto out;
-		}
-	}
-	if (s->o.verbose)
-		fprintf(stderr, "racewatch: watch %u: %s at 0x%llx (%u bytes) in process %d, %u thread(s)\n",
-			w.id, name ? name : spec, (unsigned long long)addr, len, pid, w.threads);
+	s->nr_locs++;
 out:
 	free(name);
 	return err;
+}
+
+int rw_session__location(struct rw_session *s, int i, struct rw_session_loc *out)
+{
+	const struct rw_sloc *l;
+	__u64 now = s->end_ns ? s->end_ns : now_ns();
+
+	if (i < 0 || i >= s->nr_locs)
+		return -ENOENT;
+	l = &s->locs[i];
+	if (l->gone && l->gone_ns < now)
+		now = l->gone_ns;
+	memset(out, 0, sizeof(*out));
+	out->name = l->name;
+	out->pid = l->pid;
+	out->addr = l->addr;
+	out->len = l->len;
+	out->armed_ns = session_armed_time(l, now);
+	out->run_ns = s->start_ns && now > s->start_ns ? now - s->start_ns : 0;
+	out->arms = l->arms;
+	out->armed = l->id != 0;
+	out->gone = l->gone;
+	return 0;
 }
 
 static int session_consume(struct rw_session *s)
@@ -318,6 +636,14 @@ int rw_session__poll(struct rw_session *s, int timeout_ms)
 	__u64 t0;
 	int err;
 
+	if (s->rotating) {
+		__u64 now = now_ns();
+		int left = now >= s->next_rotate_ns ? 0 :
+			   (int)((s->next_rotate_ns - now + 999999) / 1000000);
+
+		if (timeout_ms < 0 || left < timeout_ms)
+			timeout_ms = left;
+	}
 	if (epoll_wait(s->epfd, evs, 4, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
 	/*
@@ -331,8 +657,13 @@ int rw_session__poll(struct rw_session *s, int timeout_ms)
 	err = session_consume(s);
 	if (err)
 		return err;
-	if (s->eng)
-		return rw_engine__drain(s->eng, t0);
+	if (s->eng) {
+		err = rw_engine__drain(s->eng, t0);
+		if (err)
+			return err;
+		session_forget_retired(s, t0);
+	}
+	session_rotate_due(s);
 	return 0;
 }
 
@@ -349,6 +680,50 @@ void rw_session__stats(struct rw_session *s, struct rw_session_stats *st)
 		st->sync_dropped = sync_source__drops(s->sync);
 	if (s->eng)
 		st->races = rw_engine__races(s->eng);
+	st->locations = s->nr_locs;
+	st->rotations = s->rotations;
+}
+
+/*
+ * Per-location coverage when the armed set rotated: the share of the time
+ * since the first arming that each location was armed. A location that was
+ * never armed is named loudly: its accesses were not watched at all.
+ */
+static void session_print_coverage(struct rw_session *s)
+{
+	struct rw_session_loc c;
+	double sum = 0;
+	int i;
+
+	if (s->rotating)
+		fprintf(stderr, "racewatch: %d locations rotated through the debug registers every "
+			"%llu ms (%llu rounds); share of the run each was armed:\n", s->nr_locs,
+			(unsigned long long)(s->period_ns / 1000000),
+			(unsigned long long)s->rotations);
+	for (i = 0; i < s->nr_locs; i++) {
+		double share;
+
+		rw_session__location(s, i, &c);
+		share = c.run_ns ? (double)c.armed_ns / c.run_ns : 0;
+		sum += share;
+		if (!c.arms)
+			fprintf(stderr, "racewatch: WARNING: %s in process %d was never armed: "
+				"its accesses were not watched\n", c.name, c.pid);
+		if (s->rotating)
+			fprintf(stderr, "racewatch:   coverage %s %.1f%% (armed %u times, %.3f of "
+				"%.3f s)%s\n", c.name, 100 * share, c.arms, c.armed_ns / 1e9,
+				c.run_ns / 1e9,
+				c.gone && s->locs[i].gone_err != -ESRCH ? " (stopped: see above)" :
+				c.gone ? " (until its process was gone)" : "");
+	}
+	if (!s->rotating)
+		return;
+	fprintf(stderr, "racewatch:   coverage total %.1f%% (sum of the shares)\n", 100 * sum);
+	rw_session__location(s, 0, &c);
+	fprintf(stderr, "racewatch:   %llu rounds took %.3f s (%.1f%% of the run; one location "
+		"at a time is between UNWATCH and WATCH meanwhile)\n",
+		(unsigned long long)s->rotations, s->switch_ns / 1e9,
+		c.run_ns ? 100.0 * s->switch_ns / c.run_ns : 0);
 }
 
 int rw_session__finish(struct rw_session *s)
@@ -356,6 +731,7 @@ int rw_session__finish(struct rw_session *s)
 	struct rw_session_stats st;
 	int err;
 
+	s->end_ns = now_ns();
 	err = session_consume(s);
 	if (s->eng) {
 		int ferr = rw_engine__finish(s->eng);
@@ -370,6 +746,7 @@ int rw_session__finish(struct rw_session *s)
 		fprintf(stderr, "; LOST %llu access records and %llu sync events (rings full)",
 			(unsigned long long)st.kdev_dropped, (unsigned long long)st.sync_dropped);
 	fputc('\n', stderr);
+	session_print_coverage(s);
 	return err;
 }
 
@@ -383,5 +760,7 @@ void rw_session__free(struct rw_session *s)
 	if (s->epfd >= 0)
 		close(s->epfd);
 	free(s->seen);
+	free(s->locs);
+	free(s->retired);
 	free(s);
 }

@@ -27,6 +27,9 @@ struct rw_session;
  * @reorder_ns: the engine's reorder window (default: the engine's)
  * @follow_children: trace child processes of traced processes too
  * @verbose: libbpf and attach details on stderr
+ * @rotate_ms: when the locations need more debug registers than a thread
+ *	has free, the armed set is rotated every @rotate_ms milliseconds
+ *	(default RW_SESSION_ROTATE_MS)
  */
 struct rw_session_opts {
 	size_t sz;
@@ -38,7 +41,10 @@ struct rw_session_opts {
 	__u64 reorder_ns;
 	bool follow_children;
 	bool verbose;
+	__u32 rotate_ms;
 };
+
+#define RW_SESSION_ROTATE_MS	50
 
 /**
  * struct rw_session_stats - what a session saw, for the end-of-run summary
@@ -47,6 +53,8 @@ struct rw_session_opts {
  * @syncs: sync events read
  * @sync_dropped: sync events lost in the BPF ring buffer
  * @races: distinct races reported
+ * @locations: locations the session was asked to watch
+ * @rotations: times the armed set was rotated (0: everything fit)
  */
 struct rw_session_stats {
 	__u64 records;
@@ -54,6 +62,32 @@ struct rw_session_stats {
 	__u64 syncs;
 	__u64 sync_dropped;
 	__u64 races;
+	__u64 locations;
+	__u64 rotations;
+};
+
+/**
+ * struct rw_session_loc - coverage of one watched location
+ * @name: what the user called it (valid while the session lives)
+ * @pid: process
+ * @addr: address in @pid
+ * @len: length in bytes
+ * @armed_ns: time it was armed so far
+ * @run_ns: time since the session first armed anything
+ * @arms: times it was armed (a new watch id each time)
+ * @armed: armed now
+ * @gone: no longer armed because its process is gone or arming failed
+ */
+struct rw_session_loc {
+	const char *name;
+	pid_t pid;
+	__u64 addr;
+	__u32 len;
+	__u64 armed_ns;
+	__u64 run_ns;
+	__u32 arms;
+	bool armed;
+	bool gone;
 };
 
 int rw_session__new(const struct rw_session_opts *opts, struct rw_session **out);
@@ -62,10 +96,17 @@ int rw_session__new(const struct rw_session_opts *opts, struct rw_session **out)
 int rw_session__add_pid(struct rw_session *s, pid_t pid);
 
 /*
- * Arm a watch in pid: spec is 0xADDR[:LEN] or SYM[+OFF][:LEN] (looked up in
- * the executable and the libraries pid maps). Messages go to stderr.
+ * Watch a location of pid: spec is 0xADDR[:LEN] or SYM[+OFF][:LEN] (looked
+ * up in the executable and the libraries pid maps). It is armed now if its
+ * debug registers are free; if not (more locations than slots, or slots held
+ * by a debugger) the session keeps it and rotates the armed set on a period
+ * from then on. -ENOSPC only if nothing at all could be armed. Messages go
+ * to stderr.
  */
 int rw_session__watch(struct rw_session *s, pid_t pid, const char *spec);
+
+/* Coverage of location i (0 .. stats.locations - 1); 0 or -ENOENT. */
+int rw_session__location(struct rw_session *s, int i, struct rw_session_loc *out);
 
 /* Wait up to timeout_ms for records, feed them to the engine. 0 or -errno. */
 int rw_session__poll(struct rw_session *s, int timeout_ms);
