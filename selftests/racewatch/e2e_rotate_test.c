@@ -15,9 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "kmod_util.h"
 
 #define OUT_MAX		(1024 * 1024)
 #define NR_COUNTERS	8
@@ -142,6 +144,68 @@ TEST_F(rotate, every_location_is_reported_and_coverage_adds_up)
 	EXPECT_GE(ideal * 1.01, sum) TH_LOG("sum %.3f", sum);
 	total = coverage_of(self->out, "total");
 	EXPECT_GE(0.002, total > sum ? total - sum : sum - total) TH_LOG("total %.3f", total);
+}
+
+/*
+ * Slots taken by someone else (a debugger; here another session holding
+ * write watches on an unmapped address of the target) are respected:
+ * racewatch attach rotates its locations through what is left, and when
+ * nothing is left it refuses to start rather than watch nothing.
+ */
+static void attach_with_held_slots(struct __test_metadata *_metadata,
+				   FIXTURE_DATA(rotate) *self, int held, int *status)
+{
+	struct timespec settle = { 0, 300 * 1000 * 1000 };
+	int fd, i;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		execl(self->prog, self->prog, "6", NULL);
+		_exit(127);
+	}
+	nanosleep(&settle, NULL);	/* its threads exist */
+	fd = rw_dev_open();
+	ASSERT_LE(0, fd);
+	for (i = 0; i < held; i++)
+		ASSERT_LT(0, rw_watch(fd, pid, 0x10000 + 8 * i, 8, RACEWATCH_KIND_WRITE, 0));
+	*status = sh_capture(self->out, OUT_MAX,
+			     "%s attach -p %d -d 2 --rotate-ms 50 -w counter0 -w counter1",
+			     self->racewatch, pid);
+	TH_LOG("%s", self->out);
+	close(fd);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+TEST_F(rotate, slots_held_by_a_debugger_are_respected)
+{
+	double a, b;
+	int st;
+
+	if (!self->out)
+		SKIP(return, "no /dev/racewatch");
+	if (variant->cost != 2)
+		SKIP(return, "one variant is enough");
+
+	/* Two of four held: the two RW locations (two slots each) take turns. */
+	attach_with_held_slots(_metadata, self, 2, &st);
+	EXPECT_EQ(66, st);
+	EXPECT_NE(NULL, strstr(self->out, "rotating the armed set"));
+	a = coverage_of(self->out, "counter0");
+	b = coverage_of(self->out, "counter1");
+	EXPECT_LE(0.3, a);
+	EXPECT_GE(0.7, a);
+	EXPECT_LE(0.3, b);
+	EXPECT_GE(0.7, b);
+	EXPECT_GE(1.01, a + b);
+	EXPECT_LE(0.8, a + b);
+
+	/* All four held: nothing could ever be armed, which is an error, not a silent run. */
+	attach_with_held_slots(_metadata, self, 4, &st);
+	EXPECT_EQ(1, st);
+	EXPECT_NE(NULL, strstr(self->out, "no free debug register"));
 }
 
 TEST_HARNESS_MAIN
