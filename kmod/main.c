@@ -67,6 +67,7 @@ static int rw_release(struct inode *inode, struct file *file)
 {
 	struct rw_session *s = file->private_data;
 
+	rw_file_release(s);
 	rw_watches_disarm_all(&s->watches);
 	xa_destroy(&s->watches);
 	irq_work_sync(&s->wake);
@@ -210,6 +211,8 @@ static int rw_unwatch(struct rw_session *s, void __user *uarg)
 		return -EINVAL;
 	if (!req.id)
 		return -ENOENT;
+	if (!rw_file_unwatch(s, req.id))
+		return 0;
 
 	mutex_lock(&s->lock);
 	w = xa_erase(&s->watches, req.id);
@@ -313,6 +316,10 @@ static long rw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return rw_list(s, uarg);
 	case RACEWATCH_IOC_GET_STATS:
 		return rw_get_stats(s, uarg);
+	case RACEWATCH_IOC_WATCH_FILE:
+		return rw_file_watch(s, file, uarg);
+	case RACEWATCH_IOC_FILE_STAT:
+		return rw_file_stat(s, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -344,6 +351,7 @@ static int __init rw_init(void)
 		pr_err("ring_records must be 1..1048576 and max_watches at least 1\n");
 		return -EINVAL;
 	}
+	rw_file_init();
 	err = misc_register(&rw_misc);
 	if (err) {
 		pr_err("cannot register /dev/racewatch: %d\n", err);
@@ -355,6 +363,7 @@ static int __init rw_init(void)
 static void __exit rw_exit(void)
 {
 	misc_deregister(&rw_misc);
+	rw_file_exit();
 }
 
 module_init(rw_init);

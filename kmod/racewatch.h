@@ -143,8 +143,20 @@ void rw_trap_forget(struct rw_watch *w);
 /* watch.c */
 int rw_watch_arm(struct rw_session *s, const struct racewatch_watch *req, u32 id,
 		 struct rw_watch **out);
+struct task_struct;
+int rw_watch_arm_task(struct rw_session *s, const struct racewatch_watch *req, u32 id,
+		      struct task_struct *leader, struct rw_watch **out);
 void rw_watch_disarm(struct rw_watch *w);
 void rw_watches_disarm_all(struct xarray *xa);
 unsigned int rw_watch_live_threads(struct rw_watch *w);
+
+/* file.c: watches of a shared file mapping in every process that maps it */
+struct file;
+int rw_file_init(void);
+void rw_file_exit(void);
+int rw_file_watch(struct rw_session *s, struct file *file, void __user *uarg);
+int rw_file_stat(struct rw_session *s, void __user *uarg);
+int rw_file_unwatch(struct rw_session *s, u32 id);
+void rw_file_release(struct rw_session *s);
 
 #endif /* _RACEWATCH_INTERNAL_H */

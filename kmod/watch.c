@@ -275,21 +275,38 @@ int rw_watch_arm(struct rw_session *s, const struct racewatch_watch *req, u32 id
 		 struct rw_watch **out)
 {
 	struct task_struct *leader;
-	struct rw_watch *w;
-	int err, type;
+	int err;
 
 	leader = rw_find_process(req->pid);
 	if (!leader)
 		return -ESRCH;
 	err = rw_may_watch(leader);
-	if (err)
-		goto out_put_leader;
+	if (!err)
+		err = rw_watch_arm_task(s, req, id, leader, out);
+	put_task_struct(leader);
+	return err;
+}
+
+/**
+ * rw_watch_arm_task() - rw_watch_arm() for a process already found and
+ *	whose rights were already checked
+ * @s: session the watch will belong to
+ * @req: validated request (@req->pid is only recorded)
+ * @id: the watch's id
+ * @leader: a thread of the target process, referenced by the caller
+ * @out: the armed watch
+ *
+ * Return: as rw_watch_arm(), without -EPERM.
+ */
+int rw_watch_arm_task(struct rw_session *s, const struct racewatch_watch *req, u32 id,
+		      struct task_struct *leader, struct rw_watch **out)
+{
+	struct rw_watch *w;
+	int err, type;
 
 	w = kzalloc(sizeof(*w), GFP_KERNEL);
-	if (!w) {
-		err = -ENOMEM;
-		goto out_put_leader;
-	}
+	if (!w)
+		return -ENOMEM;
 	w->session = s;
 	w->id = id;
 	w->pid = req->pid;
@@ -304,20 +321,14 @@ int rw_watch_arm(struct rw_session *s, const struct racewatch_watch *req, u32 id
 	}
 
 	err = rw_arm_threads(w, leader);
-	if (err)
-		goto out_free_watch;
+	if (err) {
+		rw_watch_disarm(w);
+		return err;
+	}
 	/* Pairs with the handler's smp_load_acquire(): records start now. */
 	smp_store_release(&w->live, true);
-
-	put_task_struct(leader);
 	*out = w;
 	return 0;
-
-out_free_watch:
-	rw_watch_disarm(w);
-out_put_leader:
-	put_task_struct(leader);
-	return err;
 }
 
 /**

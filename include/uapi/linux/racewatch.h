@@ -159,6 +159,77 @@ struct racewatch_stats {
 	__u64 reserved[4];
 };
 
+/* struct racewatch_watch_file.flags: none defined yet */
+#define RACEWATCH_WATCH_FILE_FLAGS_ALL	0U
+
+/**
+ * struct racewatch_watch_file - watch a field of a shared file mapping in
+ *	every process that maps it (RACEWATCH_IOC_WATCH_FILE)
+ * @size: sizeof(struct racewatch_watch_file)
+ * @flags: zero (no flags defined yet)
+ * @dev: device of the file as stat(2) reports it in st_dev
+ * @ino: inode number of the file (st_ino; for System V shm, the shmid as
+ *	/proc/PID/maps shows it)
+ * @offset: byte offset of the field in the file, aligned to @len
+ * @len: 1, 2, 4 or 8 bytes
+ * @kind: RACEWATCH_KIND_WRITE or RACEWATCH_KIND_RW
+ * @pid: scope: 0 arms every process of the system that maps the file; a
+ *	thread-group id arms only that process and its descendants
+ * @id: out: watch id, unique within the open file among all its watches
+ * @processes: out: processes armed when the call returned
+ * @skipped: out: processes that map the field but were not armed because
+ *	the opener of the device has no CAP_SYS_PTRACE over them
+ * @reserved: zero
+ *
+ * Every process in scope whose MAP_SHARED mapping of the file (a POSIX shm
+ * object, a memfd, any shared file mapping, the shm file behind a System V
+ * segment) covers @offset is armed at its own address. Processes that map it
+ * later (mmap, mremap, shmat) are armed before they return to user space,
+ * fork children that keep the mapping before their first user instruction,
+ * new threads through inheritance; munmap, shmdt, exec and exit disarm.
+ * Access records of the watch carry @id and each process's own address.
+ */
+struct racewatch_watch_file {
+	__u32 size;
+	__u32 flags;
+	__u64 dev;
+	__u64 ino;
+	__u64 offset;
+	__u32 len;
+	__u32 kind;
+	__u32 pid;
+	__u32 id;
+	__u32 processes;
+	__u32 skipped;
+	__u64 reserved[2];
+};
+
+/**
+ * struct racewatch_file_stat - state of a file watch (RACEWATCH_IOC_FILE_STAT)
+ * @size: sizeof(struct racewatch_file_stat)
+ * @id: in: id of a watch made by RACEWATCH_IOC_WATCH_FILE
+ * @processes: out: processes armed now (a process mapping the field at two
+ *	addresses counts twice)
+ * @threads: out: threads armed now, inherited ones included
+ * @armed: out: process armings so far (including ones undone since)
+ * @skipped: out: armings refused for lack of CAP_SYS_PTRACE so far
+ * @failed: out: armings that failed otherwise so far (e.g. no free debug
+ *	register)
+ * @hits: out: records produced by the watch, dropped ones included
+ * @reserved: zero
+ */
+struct racewatch_file_stat {
+	__u32 size;
+	__u32 id;
+	__u32 processes;
+	__u32 threads;
+	__u64 armed;
+	__u64 skipped;
+	__u64 failed;
+	__u64 hits;
+	__u64 reserved[2];
+};
+
 #define RACEWATCH_IOC_MAGIC	0xbc
 
 #define RACEWATCH_IOC_GET_INFO	_IOWR(RACEWATCH_IOC_MAGIC, 0x00, struct racewatch_info)
@@ -166,6 +237,8 @@ struct racewatch_stats {
 #define RACEWATCH_IOC_UNWATCH	_IOW(RACEWATCH_IOC_MAGIC, 0x02, struct racewatch_unwatch)
 #define RACEWATCH_IOC_LIST	_IOWR(RACEWATCH_IOC_MAGIC, 0x03, struct racewatch_list)
 #define RACEWATCH_IOC_GET_STATS	_IOWR(RACEWATCH_IOC_MAGIC, 0x04, struct racewatch_stats)
+#define RACEWATCH_IOC_WATCH_FILE _IOWR(RACEWATCH_IOC_MAGIC, 0x05, struct racewatch_watch_file)
+#define RACEWATCH_IOC_FILE_STAT	_IOWR(RACEWATCH_IOC_MAGIC, 0x06, struct racewatch_file_stat)
 
 /* Record types; every record read from the device starts with type and size. */
 #define RACEWATCH_REC_ACCESS	1
@@ -246,5 +319,7 @@ _Static_assert(sizeof(struct racewatch_watch_info) == 64, "racewatch_watch_info 
 _Static_assert(sizeof(struct racewatch_list) == 32, "racewatch_list ABI");
 _Static_assert(sizeof(struct racewatch_stats) == 80, "racewatch_stats ABI");
 _Static_assert(sizeof(struct racewatch_access) == 128, "racewatch_access ABI");
+_Static_assert(sizeof(struct racewatch_watch_file) == 72, "racewatch_watch_file ABI");
+_Static_assert(sizeof(struct racewatch_file_stat) == 64, "racewatch_file_stat ABI");
 
 #endif /* _UAPI_LINUX_RACEWATCH_H */

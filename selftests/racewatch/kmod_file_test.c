@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * racewatch.ko file watches (RACEWATCH_IOC_WATCH_FILE): a field of a POSIX
+ * shm object or a System V segment watched in every process that maps it,
+ * each at its own address; late mappers, fork children and new threads are
+ * armed before their first access; munmap, exec and exit disarm; bad input
+ * gets the documented errno; the kernel log stays clean. Runs in the VM.
+ */
+#include <stdarg.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "kmod_util.h"
+
+#define FIELD	16	/* offset of the watched field in the segment */
+
+/* A progs/shm_target child driven over pipes. */
+struct st {
+	pid_t pid;
+	FILE *in, *out;
+};
+
+static int st_start(struct st *t)
+{
+	char path[PATH_MAX], line[64];
+	int in[2], out[2];
+
+	memset(t, 0, sizeof(*t));
+	if (kt_prog_path("shm_target", path, sizeof(path)) || access(path, X_OK))
+		return -ENOENT;
+	if (pipe(in) || pipe(out))
+		return -errno;
+	t->pid = fork();
+	if (t->pid < 0)
+		return -errno;
+	if (!t->pid) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		execl(path, path, NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	t->in = fdopen(in[1], "w");
+	t->out = fdopen(out[0], "r");
+	if (!t->in || !t->out)
+		return -EIO;
+	setvbuf(t->in, NULL, _IOLBF, 0);
+	if (!fgets(line, sizeof(line), t->out) || strncmp(line, "ready", 5))
+		return -EPROTO;
+	return 0;
+}
+
+/* Send a command; the reply's number (hex for addresses) or -1 on "err". */
+static long st_cmd(struct st *t, int hex, const char *fmt, ...)
+{
+	char line[128];
+	va_list ap;
+	long v;
+
+	va_start(ap, fmt);
+	vfprintf(t->in, fmt, ap);
+	va_end(ap);
+	fputc('\n', t->in);
+	fflush(t->in);
+	if (!fgets(line, sizeof(line), t->out))
+		return -1;
+	if (!strncmp(line, "ready", 5))
+		return 0;
+	if (sscanf(line, hex ? "ok %lx" : "ok %ld", &v) != 1)
+		return -1;
+	return v;
+}
+
+static void st_kill(struct st *t)
+{
+	if (t->pid > 0) {
+		kill(t->pid, SIGKILL);
+		waitpid(t->pid, NULL, 0);
+	}
+	if (t->in)
+		fclose(t->in);
+	if (t->out)
+		fclose(t->out);
+	memset(t, 0, sizeof(*t));
+}
+
+static struct racewatch_watch_file wf_req(const struct stat *sb, __u64 off, __u32 pid)
+{
+	struct racewatch_watch_file w;
+
+	memset(&w, 0, sizeof(w));
+	w.size = sizeof(w);
+	w.dev = sb->st_dev;
+	w.ino = sb->st_ino;
+	w.offset = off;
+	w.len = 8;
+	w.kind = RACEWATCH_KIND_RW;
+	w.pid = pid;
+	return w;
+}
+
+static int wf_watch(int fd, struct racewatch_watch_file *w)
+{
+	return ioctl(fd, RACEWATCH_IOC_WATCH_FILE, w) ? -errno : (int)w->id;
+}
+
+static int wf_stat(int fd, __u32 id, struct racewatch_file_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->id = id;
+	return ioctl(fd, RACEWATCH_IOC_FILE_STAT, st) ? -errno : 0;
+}
+
+/* Wait up to 2 s for the watch to have @n processes armed; the count seen. */
+static int wf_wait_procs(int fd, __u32 id, __u32 n)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct racewatch_file_stat st;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (wf_stat(fd, id, &st))
+			return -1;
+		if (st.processes == n)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return st.processes;
+}
+
+/* Records of @id by @pid at @addr: writes into *w, reads into *r. */
+static void count(struct rw_recs *rr, __u32 id, pid_t pid, unsigned long addr, int *w, int *r)
+{
+	int i;
+
+	*w = *r = 0;
+	for (i = 0; i < rr->n; i++) {
+		struct racewatch_access *a = rr->r[i];
+
+		if (a->watch_id != id || (pid && (pid_t)a->pid != pid) || a->addr != addr)
+			continue;
+		if (a->access == RACEWATCH_ACCESS_WRITE)
+			(*w)++;
+		else
+			(*r)++;
+	}
+}
+
+FIXTURE(file) {
+	int fd;
+	int bad_before;
+	char name[64];
+	char path[96];
+	struct stat sb;
+	struct st a, b;
+	bool ready;
+};
+
+FIXTURE_SETUP(file)
+{
+	int sfd;
+
+	self->bad_before = rw_dmesg_bad_lines();
+	ASSERT_LE(0, self->bad_before);
+	self->fd = rw_dev_open();
+	if (self->fd < 0)
+		SKIP(return, "%s: %s (module not loaded?)", RACEWATCH_DEVICE, strerror(errno));
+	snprintf(self->name, sizeof(self->name), "/rw_kfile_%d", getpid());
+	snprintf(self->path, sizeof(self->path), "/dev/shm%s", self->name);
+	sfd = shm_open(self->name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, sfd);
+	ASSERT_EQ(0, ftruncate(sfd, 4096));
+	ASSERT_EQ(0, fstat(sfd, &self->sb));
+	close(sfd);
+	ASSERT_EQ(0, st_start(&self->a));
+	ASSERT_EQ(0, st_start(&self->b));
+	self->ready = true;
+}
+
+FIXTURE_TEARDOWN(file)
+{
+	st_kill(&self->a);
+	st_kill(&self->b);
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->name[0])
+		shm_unlink(self->name);
+	if (self->bad_before >= 0)
+		EXPECT_EQ(self->bad_before, rw_dmesg_bad_lines());
+}
+
+#define NEED_READY() do { if (!self->ready) SKIP(return, "no setup"); } while (0)
+
+TEST_F(file, bad_input_errnos)
+{
+	struct racewatch_watch_file w;
+	struct racewatch_file_stat st;
+
+	NEED_READY();
+	w = wf_req(&self->sb, FIELD, 0);
+	w.size = 8;
+	EXPECT_EQ(-EINVAL, wf_watch(self->fd, &w));
+	w = wf_req(&self->sb, FIELD, 0);
+	w.kind = 0;
+	EXPECT_EQ(-EINVAL, wf_watch(self->fd, &w));
+	w = wf_req(&self->sb, FIELD, 0);
+	w.len = 3;
+	EXPECT_EQ(-EINVAL, wf_watch(self->fd, &w));
+	w = wf_req(&self->sb, FIELD + 4, 0);
+	EXPECT_EQ(-EINVAL, wf_watch(self->fd, &w));
+	w = wf_req(&self->sb, (__u64)1 << 63, 0);
+	EXPECT_EQ(-EINVAL, wf_watch(self->fd, &w));
+	w = wf_req(&self->sb, FIELD, 0);
+	w.flags = 1;
+	EXPECT_EQ(-EINVAL, wf_watch(self->fd, &w));
+	w = wf_req(&self->sb, FIELD, 0);
+	w.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, wf_watch(self->fd, &w));
+	w = wf_req(&self->sb, FIELD, 0);
+	w.dev = ~0ULL;
+	EXPECT_EQ(-EINVAL, wf_watch(self->fd, &w));
+	w = wf_req(&self->sb, FIELD, 0x7ffffff0);
+	EXPECT_EQ(-ESRCH, wf_watch(self->fd, &w));
+	EXPECT_EQ(-1, ioctl(self->fd, RACEWATCH_IOC_WATCH_FILE, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-ENOENT, wf_stat(self->fd, 12345, &st));
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st) - 8;
+	EXPECT_EQ(-1, ioctl(self->fd, RACEWATCH_IOC_FILE_STAT, &st));
+	EXPECT_EQ(EINVAL, errno);
+	/* Nothing was left behind by the refused calls. */
+	w = wf_req(&self->sb, FIELD, 0);
+	ASSERT_LT(0, wf_watch(self->fd, &w));
+	EXPECT_EQ(0u, w.processes);
+	EXPECT_EQ(0, rw_unwatch(self->fd, w.id));
+	EXPECT_EQ(-ENOENT, wf_stat(self->fd, w.id, &st));
+	EXPECT_EQ(-ENOENT, rw_unwatch(self->fd, w.id));
+}
+
+TEST_F(file, mappers_armed_each_at_its_own_address)
+{
+	static struct rw_recs recs;
+	struct racewatch_watch_file w;
+	struct racewatch_file_stat st;
+	long aa, ab;
+	int wr, rd;
+
+	NEED_READY();
+	aa = st_cmd(&self->a, 1, "p %s", self->name);
+	ASSERT_LT(0, aa);
+	/* b maps something else first, so the two addresses differ */
+	ASSERT_LT(0, st_cmd(&self->b, 1, "p %s", self->name));
+	ASSERT_EQ(0, st_cmd(&self->b, 0, "u"));
+	ab = st_cmd(&self->b, 1, "p %s", self->name);
+	ASSERT_LT(0, ab);
+
+	w = wf_req(&self->sb, FIELD, 0);
+	ASSERT_LT(0, wf_watch(self->fd, &w));
+	EXPECT_EQ(2u, w.processes);
+	EXPECT_EQ(0u, w.skipped);
+
+	ASSERT_EQ(self->a.pid, st_cmd(&self->a, 0, "w %d 5", FIELD));
+	ASSERT_EQ(self->b.pid, st_cmd(&self->b, 0, "r %d 3", FIELD));
+	ASSERT_LE(0, rw_drain(self->fd, &recs));
+	count(&recs, w.id, self->a.pid, aa + FIELD, &wr, &rd);
+	EXPECT_EQ(5, wr);
+	count(&recs, w.id, self->b.pid, ab + FIELD, &wr, &rd);
+	EXPECT_EQ(0, wr);
+	EXPECT_EQ(3, rd);
+	ASSERT_EQ(0, wf_stat(self->fd, w.id, &st));
+	EXPECT_EQ(2u, st.processes);
+	EXPECT_EQ(2u, st.threads);
+	/* a's increments read and write (-O0: two traps each) */
+	EXPECT_LE(8u, st.hits);
+}
+
+TEST_F(file, late_mapper_armed_before_its_first_access)
+{
+	static struct rw_recs recs;
+	struct racewatch_watch_file w;
+	long aa;
+	int wr, rd;
+
+	NEED_READY();
+	w = wf_req(&self->sb, FIELD, 0);
+	ASSERT_LT(0, wf_watch(self->fd, &w));
+	EXPECT_EQ(0u, w.processes);
+	/* mmap() returns and the very next access is the write */
+	aa = st_cmd(&self->a, 1, "P %s %d", self->name, FIELD);
+	ASSERT_LT(0, aa);
+	ASSERT_LE(0, rw_drain(self->fd, &recs));
+	count(&recs, w.id, self->a.pid, aa + FIELD, &wr, &rd);
+	EXPECT_EQ(1, wr);
+	EXPECT_EQ(1, wf_wait_procs(self->fd, w.id, 1));
+}
+
+TEST_F(file, fork_children_and_threads_armed)
+{
+	static struct rw_recs recs;
+	struct racewatch_watch_file w;
+	long aa, child, tid;
+	int wr, rd;
+
+	NEED_READY();
+	aa = st_cmd(&self->a, 1, "p %s", self->name);
+	ASSERT_LT(0, aa);
+	w = wf_req(&self->sb, FIELD, 0);
+	ASSERT_LT(0, wf_watch(self->fd, &w));
+	child = st_cmd(&self->a, 0, "f %d 4", FIELD);
+	ASSERT_LT(0, child);
+	tid = st_cmd(&self->a, 0, "t %d 6", FIELD);
+	ASSERT_LT(0, tid);
+	ASSERT_LE(0, rw_drain(self->fd, &recs));
+	count(&recs, w.id, child, aa + FIELD, &wr, &rd);
+	EXPECT_EQ(4, wr);
+	count(&recs, w.id, self->a.pid, aa + FIELD, &wr, &rd);
+	EXPECT_EQ(6, wr);
+	/* the child exited: only the parent stays armed */
+	EXPECT_EQ(1, wf_wait_procs(self->fd, w.id, 1));
+}
+
+TEST_F(file, munmap_exec_and_exit_disarm)
+{
+	static struct rw_recs recs;
+	struct racewatch_watch_file w;
+	struct racewatch_file_stat st;
+	long aa;
+	int wr, rd, status;
+
+	NEED_READY();
+	ASSERT_LT(0, st_cmd(&self->a, 1, "p %s", self->name));
+	ASSERT_LT(0, st_cmd(&self->b, 1, "p %s", self->name));
+	w = wf_req(&self->sb, FIELD, 0);
+	ASSERT_LT(0, wf_watch(self->fd, &w));
+	ASSERT_EQ(2u, w.processes);
+
+	/* munmap: disarmed before munmap() returns */
+	ASSERT_EQ(0, st_cmd(&self->a, 0, "u"));
+	ASSERT_EQ(0, wf_stat(self->fd, w.id, &st));
+	EXPECT_EQ(1u, st.processes);
+	/* mapped again: armed again at the new address */
+	aa = st_cmd(&self->a, 1, "p %s", self->name);
+	ASSERT_LT(0, aa);
+	ASSERT_EQ(0, wf_stat(self->fd, w.id, &st));
+	EXPECT_EQ(2u, st.processes);
+	ASSERT_EQ(self->a.pid, st_cmd(&self->a, 0, "w %d 2", FIELD));
+	ASSERT_LE(0, rw_drain(self->fd, &recs));
+	count(&recs, w.id, self->a.pid, aa + FIELD, &wr, &rd);
+	EXPECT_EQ(2, wr);
+
+	/* exec: the new image maps nothing, its arming is gone */
+	ASSERT_EQ(0, st_cmd(&self->a, 0, "e"));
+	ASSERT_EQ(0, wf_stat(self->fd, w.id, &st));
+	EXPECT_EQ(1u, st.processes);
+
+	/* exit: freed once the process is gone */
+	fprintf(self->b.in, "q\n");
+	fflush(self->b.in);
+	ASSERT_EQ(self->b.pid, waitpid(self->b.pid, &status, 0));
+	self->b.pid = 0;
+	EXPECT_EQ(0, wf_wait_procs(self->fd, w.id, 0));
+	ASSERT_EQ(0, wf_stat(self->fd, w.id, &st));
+	EXPECT_EQ(0u, st.threads);
+	EXPECT_EQ(3u, st.armed);
+}
+
+TEST_F(file, scope_limits_arming_to_a_process_tree)
+{
+	static struct rw_recs recs;
+	struct racewatch_watch_file w;
+	long aa, ab, child;
+	int wr, rd;
+
+	NEED_READY();
+	aa = st_cmd(&self->a, 1, "p %s", self->name);
+	ab = st_cmd(&self->b, 1, "p %s", self->name);
+	ASSERT_LT(0, aa);
+	ASSERT_LT(0, ab);
+	w = wf_req(&self->sb, FIELD, self->a.pid);
+	ASSERT_LT(0, wf_watch(self->fd, &w));
+	EXPECT_EQ(1u, w.processes);
+	ASSERT_LT(0, st_cmd(&self->b, 0, "w %d 3", FIELD));
+	child = st_cmd(&self->a, 0, "f %d 2", FIELD);
+	ASSERT_LT(0, child);
+	ASSERT_LE(0, rw_drain(self->fd, &recs));
+	count(&recs, w.id, self->b.pid, ab + FIELD, &wr, &rd);
+	EXPECT_EQ(0, wr + rd);
+	count(&recs, w.id, child, aa + FIELD, &wr, &rd);
+	EXPECT_EQ(2, wr);
+}
+
+/* dev:ino of the System V segment as @pid maps it, from /proc/PID/maps. */
+static int sysv_ident(pid_t pid, unsigned long addr, struct stat *sb)
+{
+	char path[64], line[512];
+	unsigned long lo, hi, off, ino;
+	unsigned int maj, min;
+	FILE *f;
+	int ret = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %*s %lx %x:%x %lu", &lo, &hi, &off, &maj, &min,
+			   &ino) != 6 || lo != addr)
+			continue;
+		memset(sb, 0, sizeof(*sb));
+		sb->st_dev = makedev(maj, min);
+		sb->st_ino = ino;
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+TEST_F(file, sysv_segment)
+{
+	static struct rw_recs recs;
+	struct racewatch_watch_file w;
+	struct stat sb;
+	long aa, ab;
+	int id, wr, rd;
+
+	NEED_READY();
+	id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	ASSERT_LE(0, id);
+	aa = st_cmd(&self->a, 1, "s %d", id);
+	ASSERT_LT(0, aa);
+	ASSERT_EQ(0, sysv_ident(self->a.pid, aa, &sb));
+	EXPECT_EQ((unsigned long)id, (unsigned long)sb.st_ino);
+	w = wf_req(&sb, FIELD, 0);
+	ASSERT_LT(0, wf_watch(self->fd, &w));
+	EXPECT_EQ(1u, w.processes);
+	/* b attaches after the watch exists */
+	ab = st_cmd(&self->b, 1, "s %d", id);
+	ASSERT_LT(0, ab);
+	shmctl(id, IPC_RMID, NULL);
+	ASSERT_LT(0, st_cmd(&self->a, 0, "w %d 2", FIELD));
+	ASSERT_LT(0, st_cmd(&self->b, 0, "w %d 3", FIELD));
+	ASSERT_LE(0, rw_drain(self->fd, &recs));
+	count(&recs, w.id, self->a.pid, aa + FIELD, &wr, &rd);
+	EXPECT_EQ(2, wr);
+	count(&recs, w.id, self->b.pid, ab + FIELD, &wr, &rd);
+	EXPECT_EQ(3, wr);
+	/* shmdt disarms */
+	ASSERT_EQ(0, st_cmd(&self->b, 0, "u"));
+	EXPECT_EQ(1, wf_wait_procs(self->fd, w.id, 1));
+}
+
+TEST_F(file, close_disarms_everything)
+{
+	struct racewatch_watch_file w;
+	long aa;
+	int fd2;
+
+	NEED_READY();
+	aa = st_cmd(&self->a, 1, "p %s", self->name);
+	ASSERT_LT(0, aa);
+	w = wf_req(&self->sb, FIELD, 0);
+	ASSERT_LT(0, wf_watch(self->fd, &w));
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+	/* all four debug registers are free again: two RW watches take them */
+	fd2 = rw_dev_open();
+	ASSERT_LE(0, fd2);
+	EXPECT_LT(0, rw_watch(fd2, self->a.pid, aa + FIELD, 8, RACEWATCH_KIND_RW, 0));
+	EXPECT_LT(0, rw_watch(fd2, self->a.pid, aa + FIELD, 8, RACEWATCH_KIND_RW, 0));
+	EXPECT_EQ(-ENOSPC, rw_watch(fd2, self->a.pid, aa + FIELD, 8, RACEWATCH_KIND_WRITE, 0));
+	close(fd2);
+}
+
+TEST_HARNESS_MAIN
