@@ -93,7 +93,9 @@ struct rw_fproc {
  * @kind: RACEWATCH_KIND_*
  * @len: watched bytes
  * @dev: the file's device (kernel dev_t)
- * @ino: the file's inode number
+ * @ino: the file's inode number (once @bound)
+ * @bound: @ino is known; a watch by name is bound by the first mapping seen
+ * @name: the file's name in its file system's root, for a watch by name
  * @offset: the field's offset in the file
  * @scope: root of the process tree in scope; NULL: every process
  * @procs: &struct rw_fproc, one per armed (process, address)
@@ -112,6 +114,8 @@ struct rw_fwatch {
 	u32 len;
 	dev_t dev;
 	u64 ino;
+	bool bound;
+	char *name;
 	u64 offset;
 	struct pid *scope;
 	struct list_head procs;
@@ -172,9 +176,24 @@ static bool rw_file_may(struct rw_fwatch *fw, struct task_struct *t)
 	return ok;
 }
 
+/* Is @f the file a watch by name waits for: its name, in its file system's root? */
+static bool rw_file_name_matches(struct rw_fwatch *fw, struct file *f)
+{
+	struct dentry *d = f->f_path.dentry;
+	size_t len = strlen(fw->name);
+	bool ok;
+
+	spin_lock(&d->d_lock);
+	ok = d->d_parent == d->d_sb->s_root && d->d_name.len == len &&
+	     !memcmp(d->d_name.name, fw->name, len);
+	spin_unlock(&d->d_lock);
+	return ok;
+}
+
 /*
  * The addresses at which @mm's shared mappings of the file hold the whole
- * field, lowest first, at most @max of them.
+ * field, lowest first, at most @max of them. A watch by name not bound yet
+ * is bound to the first file of its name found here.
  */
 static int rw_file_addrs(struct rw_fwatch *fw, struct mm_struct *mm, u64 *addrs, int max)
 {
@@ -189,7 +208,15 @@ static int rw_file_addrs(struct rw_fwatch *fw, struct mm_struct *mm, u64 *addrs,
 		if (!vma->vm_file || !(vma->vm_flags & VM_MAYSHARE))
 			continue;
 		inode = file_inode(vma->vm_file);
-		if (inode->i_ino != fw->ino || inode->i_sb->s_dev != fw->dev)
+		if (inode->i_sb->s_dev != fw->dev)
+			continue;
+		if (!fw->bound) {
+			if (!rw_file_name_matches(fw, vma->vm_file))
+				continue;
+			fw->ino = inode->i_ino;
+			fw->bound = true;
+		}
+		if (inode->i_ino != fw->ino)
 			continue;
 		start = (u64)vma->vm_pgoff << PAGE_SHIFT;
 		if (fw->offset < start || fw->offset - start >= vma->vm_end - vma->vm_start)
@@ -533,12 +560,13 @@ static void rw_fwatch_remove(struct rw_fwatch *fw)
 	if (list_empty(&rw_files))
 		rw_probes_set(false);
 	put_pid(fw->scope);
+	kfree(fw->name);
 	kfree(fw);
 }
 
 static int rw_file_validate(const struct racewatch_watch_file *req, dev_t *dev)
 {
-	if (req->size != sizeof(*req) || req->reserved[0] || req->reserved[1])
+	if (req->size != sizeof(*req) || req->reserved)
 		return -EINVAL;
 	if (req->flags & ~RACEWATCH_WATCH_FILE_FLAGS_ALL)
 		return -EINVAL;
@@ -550,6 +578,8 @@ static int rw_file_validate(const struct racewatch_watch_file *req, dev_t *dev)
 		return -EINVAL;
 	if (req->offset > (u64)LLONG_MAX)
 		return -EINVAL;
+	if (req->flags & RACEWATCH_WATCH_FILE_BY_NAME ? req->ino || !req->name : !!req->name)
+		return -EINVAL;
 	return rw_file_dev(req->dev, dev);
 }
 
@@ -560,7 +590,7 @@ static int rw_file_validate(const struct racewatch_watch_file *req, dev_t *dev)
  * @uarg: struct racewatch_watch_file
  *
  * Return: 0, -EFAULT, -EINVAL (bad size, flags, kind, length, alignment,
- * device or reserved field), -ESRCH (scope process not found), -EMFILE (the
+ * device, name or reserved field; a name with '/', empty, or too long), -ESRCH (scope process not found), -EMFILE (the
  * session holds RW_FILE_MAX_WATCHES file watches), -EOPNOTSUPP (the kernel
  * lacks a needed tracepoint), -ENOMEM or a tracepoint registration error.
  */
@@ -591,7 +621,21 @@ int rw_file_watch(struct rw_session *s, struct file *file, void __user *uarg)
 	fw->dev = dev;
 	fw->ino = req.ino;
 	fw->offset = req.offset;
+	fw->bound = !(req.flags & RACEWATCH_WATCH_FILE_BY_NAME);
 	INIT_LIST_HEAD(&fw->procs);
+	if (!fw->bound) {
+		fw->name = strndup_user(u64_to_user_ptr(req.name), NAME_MAX + 1);
+		if (IS_ERR(fw->name)) {
+			err = PTR_ERR(fw->name);
+			fw->name = NULL;
+			goto out_free;
+		}
+		if (!fw->name[0] || strchr(fw->name, '/') || !strcmp(fw->name, ".") ||
+		    !strcmp(fw->name, "..")) {
+			err = -EINVAL;
+			goto out_free;
+		}
+	}
 	if (req.pid) {
 		fw->scope = find_get_pid(req.pid);
 		rcu_read_lock();
@@ -646,6 +690,7 @@ int rw_file_watch(struct rw_session *s, struct file *file, void __user *uarg)
 
 out_free:
 	put_pid(fw->scope);
+	kfree(fw->name);
 	kfree(fw);
 	return err;
 }
@@ -688,7 +733,7 @@ int rw_file_stat(struct rw_session *s, void __user *uarg)
 
 	if (copy_from_user(&st, uarg, sizeof(st)))
 		return -EFAULT;
-	if (st.size != sizeof(st) || st.reserved[0] || st.reserved[1])
+	if (st.size != sizeof(st) || st.reserved)
 		return -EINVAL;
 	id = st.id;
 	memset(&st, 0, sizeof(st));
@@ -703,6 +748,7 @@ int rw_file_stat(struct rw_session *s, void __user *uarg)
 		st.skipped = fw->skipped;
 		st.failed = fw->failed;
 		st.hits = fw->gone_hits;
+		st.ino = fw->bound ? fw->ino : 0;
 		list_for_each_entry(p, &fw->procs, node) {
 			st.threads += rw_watch_live_threads(p->w);
 			st.hits += atomic64_read(&p->w->hits);

@@ -222,13 +222,28 @@ TEST_F(file, bad_input_errnos)
 	w.flags = 1;
 	EXPECT_EQ(-EINVAL, wf_watch(self->fd, &w));
 	w = wf_req(&self->sb, FIELD, 0);
-	w.reserved[1] = 1;
+	w.reserved = 1;
 	EXPECT_EQ(-EINVAL, wf_watch(self->fd, &w));
 	w = wf_req(&self->sb, FIELD, 0);
 	w.dev = ~0ULL;
 	EXPECT_EQ(-EINVAL, wf_watch(self->fd, &w));
 	w = wf_req(&self->sb, FIELD, 0x7ffffff0);
 	EXPECT_EQ(-ESRCH, wf_watch(self->fd, &w));
+	/* by name: a plain name in the root, with the flag, without an inode */
+	w = wf_req(&self->sb, FIELD, 0);
+	w.name = (unsigned long)"seg";
+	EXPECT_EQ(-EINVAL, wf_watch(self->fd, &w));
+	w.flags = RACEWATCH_WATCH_FILE_BY_NAME;
+	EXPECT_EQ(-EINVAL, wf_watch(self->fd, &w));
+	w.ino = 0;
+	w.name = (unsigned long)"a/b";
+	EXPECT_EQ(-EINVAL, wf_watch(self->fd, &w));
+	w.name = (unsigned long)"";
+	EXPECT_EQ(-EINVAL, wf_watch(self->fd, &w));
+	w.name = 0;
+	EXPECT_EQ(-EINVAL, wf_watch(self->fd, &w));
+	w.name = 8;
+	EXPECT_EQ(-EFAULT, wf_watch(self->fd, &w));
 	EXPECT_EQ(-1, ioctl(self->fd, RACEWATCH_IOC_WATCH_FILE, (void *)8));
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(-ENOENT, wf_stat(self->fd, 12345, &st));
@@ -395,6 +410,56 @@ TEST_F(file, scope_limits_arming_to_a_process_tree)
 	EXPECT_EQ(0, wr + rd);
 	count(&recs, w.id, child, aa + FIELD, &wr, &rd);
 	EXPECT_EQ(2, wr);
+}
+
+TEST_F(file, by_name_binds_to_a_file_created_later)
+{
+	static struct rw_recs recs;
+	struct racewatch_watch_file w;
+	struct racewatch_file_stat st;
+	char other[80];
+	struct stat sb;
+	long aa, ab;
+	int sfd, wr, rd;
+
+	NEED_READY();
+	/* the segment does not exist when the watch is made */
+	ASSERT_EQ(0, shm_unlink(self->name));
+	w = wf_req(&self->sb, FIELD, 0);
+	w.ino = 0;
+	w.flags = RACEWATCH_WATCH_FILE_BY_NAME;
+	w.name = (unsigned long)(self->name + 1);
+	ASSERT_LT(0, wf_watch(self->fd, &w));
+	EXPECT_EQ(0u, w.processes);
+	ASSERT_EQ(0, wf_stat(self->fd, w.id, &st));
+	EXPECT_EQ(0u, st.ino);
+
+	/* another segment mapped by b is not it */
+	snprintf(other, sizeof(other), "%s_other", self->name);
+	sfd = shm_open(other, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, sfd);
+	ASSERT_EQ(0, ftruncate(sfd, 4096));
+	close(sfd);
+	ab = st_cmd(&self->b, 1, "p %s", other);
+	shm_unlink(other);
+	ASSERT_LT(0, ab);
+
+	sfd = shm_open(self->name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, sfd);
+	ASSERT_EQ(0, ftruncate(sfd, 4096));
+	ASSERT_EQ(0, fstat(sfd, &sb));
+	close(sfd);
+	aa = st_cmd(&self->a, 1, "P %s %d", self->name, FIELD);
+	ASSERT_LT(0, aa);
+	ASSERT_LT(0, st_cmd(&self->b, 0, "w %d 2", FIELD));
+	ASSERT_LE(0, rw_drain(self->fd, &recs));
+	count(&recs, w.id, self->a.pid, aa + FIELD, &wr, &rd);
+	EXPECT_EQ(1, wr);
+	count(&recs, w.id, self->b.pid, ab + FIELD, &wr, &rd);
+	EXPECT_EQ(0, wr + rd);
+	ASSERT_EQ(0, wf_stat(self->fd, w.id, &st));
+	EXPECT_EQ((__u64)sb.st_ino, st.ino);
+	EXPECT_EQ(1u, st.processes);
 }
 
 /* dev:ino of the System V segment as @pid maps it, from /proc/PID/maps. */

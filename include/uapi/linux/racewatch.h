@@ -159,17 +159,18 @@ struct racewatch_stats {
 	__u64 reserved[4];
 };
 
-/* struct racewatch_watch_file.flags: none defined yet */
-#define RACEWATCH_WATCH_FILE_FLAGS_ALL	0U
+/* struct racewatch_watch_file.flags */
+#define RACEWATCH_WATCH_FILE_BY_NAME	(1U << 0) /* match the file by @name, not @ino */
+#define RACEWATCH_WATCH_FILE_FLAGS_ALL	(RACEWATCH_WATCH_FILE_BY_NAME)
 
 /**
  * struct racewatch_watch_file - watch a field of a shared file mapping in
  *	every process that maps it (RACEWATCH_IOC_WATCH_FILE)
  * @size: sizeof(struct racewatch_watch_file)
- * @flags: zero (no flags defined yet)
+ * @flags: RACEWATCH_WATCH_FILE_* flags
  * @dev: device of the file as stat(2) reports it in st_dev
  * @ino: inode number of the file (st_ino; for System V shm, the shmid as
- *	/proc/PID/maps shows it)
+ *	/proc/PID/maps shows it); zero with RACEWATCH_WATCH_FILE_BY_NAME
  * @offset: byte offset of the field in the file, aligned to @len
  * @len: 1, 2, 4 or 8 bytes
  * @kind: RACEWATCH_KIND_WRITE or RACEWATCH_KIND_RW
@@ -179,6 +180,11 @@ struct racewatch_stats {
  * @processes: out: processes armed when the call returned
  * @skipped: out: processes that map the field but were not armed because
  *	the opener of the device has no CAP_SYS_PTRACE over them
+ * @name: with RACEWATCH_WATCH_FILE_BY_NAME: user pointer to the file's name
+ *	(NUL-terminated, no '/', at most 255 bytes) in the root directory of
+ *	the file system @dev names, e.g. a POSIX shm object "seg" in /dev/shm.
+ *	The file may not exist yet: the first mapping of a file of that name
+ *	in scope binds the watch to that file (its inode) for good.
  * @reserved: zero
  *
  * Every process in scope whose MAP_SHARED mapping of the file (a POSIX shm
@@ -201,7 +207,8 @@ struct racewatch_watch_file {
 	__u32 id;
 	__u32 processes;
 	__u32 skipped;
-	__u64 reserved[2];
+	__u64 name;
+	__u64 reserved;
 };
 
 /**
@@ -216,6 +223,8 @@ struct racewatch_watch_file {
  * @failed: out: armings that failed otherwise so far (e.g. no free debug
  *	register)
  * @hits: out: records produced by the watch, dropped ones included
+ * @ino: out: inode number of the watched file; 0 while a
+ *	RACEWATCH_WATCH_FILE_BY_NAME watch is not bound yet
  * @reserved: zero
  */
 struct racewatch_file_stat {
@@ -227,7 +236,8 @@ struct racewatch_file_stat {
 	__u64 skipped;
 	__u64 failed;
 	__u64 hits;
-	__u64 reserved[2];
+	__u64 ino;
+	__u64 reserved;
 };
 
 #define RACEWATCH_IOC_MAGIC	0xbc
