@@ -216,6 +216,31 @@ TEST_F(sync, futex_wake_and_wait)
 	EXPECT_STREQ("fwait fut, exit", SEQ(1));
 }
 
+TEST_F(sync, threads_stay_traced_after_the_main_thread_exits)
+{
+	const struct rw_sync_event *ex = NULL;
+	int i;
+
+	ASSERT_EQ(0, sync_run_start(&self->run, variant->prog, "leader-exit", NULL));
+	ASSERT_EQ(0, sync_source__add_pid(self->src, self->run.pid));
+	ASSERT_EQ(0, sync_run_go(&self->run));
+	/* wait until the source consumed the main thread's exit */
+	for (i = 0; i < 100 && !ex; i++) {
+		ASSERT_LE(0, sync_source__poll(self->src, 100));
+		ex = sync_find(&self->run, self->log, self->run.pid, RW_OP_THREAD_EXIT, NULL);
+	}
+	ASSERT_NE(NULL, ex);
+	EXPECT_EQ(0ULL, ex->arg);
+	ASSERT_EQ(0, sync_run_go(&self->run));	/* the survivor's go */
+	ASSERT_EQ(0, sync_run_wait(&self->run));
+	ASSERT_LE(0, sync_source__consume(self->src));
+	sync_run_index(&self->run, self->log);
+	ASSERT_EQ(2, self->run.ntids);
+	EXPECT_STREQ("create T1, exit", SEQ(0));
+	EXPECT_STREQ("acq~ m, rel m, exit", SEQ(1));
+	EXPECT_EQ(1, sync_count_ended(self->log, self->run.pid));
+}
+
 FIXTURE(sync_follow)
 {
 	struct sync_source *src;

@@ -4,6 +4,7 @@
  * attaches its tracepoints once and its uprobes per watched process, and
  * hands ring buffer records to a callback. See Documentation/sync.rst.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -100,6 +101,13 @@ struct sync_lib {
 struct sync_pid {
 	struct sync_pid *next;
 	pid_t pid;
+	/*
+	 * The thread the uprobes' perf events are opened on. The kernel filters
+	 * uprobes by that task's mm, which goes away when the task exits: when
+	 * it is the first of the process to exit, the probes move to another
+	 * thread (see follow_thread_exit()).
+	 */
+	pid_t probe_tid;
 	dev_t dev;
 	ino_t ino;
 	int nlinks;
@@ -487,7 +495,7 @@ static int attach_at_rets(struct sync_source *s, struct sync_pid *p, size_t i, _
 	uo.bpf_cookie = RW_COOKIE(probes[i].op == RW_OP_ACQUIRE_LAZY ? RW_OP_ACQUIRE :
 				  RW_OP_RD_ACQUIRE, probes[i].prim, RW_PROBE_PLAIN);
 	for (k = 0; k < n && p->nlinks < (int)MAX_LINKS; k++) {
-		link = bpf_program__attach_uprobe_opts(s->skel->progs.sync_entry, p->pid, path,
+		link = bpf_program__attach_uprobe_opts(s->skel->progs.sync_entry, p->probe_tid, path,
 						       sites[k], &uo);
 		if (!link)
 			return -errno;
@@ -526,7 +534,7 @@ static int attach_lib(struct sync_source *s, struct sync_pid *p, const struct sy
 				link = NULL;
 				err = -ENOTSUPP;
 			} else {
-				link = bpf_program__attach_uprobe_opts(prog, p->pid, path, off, &uo);
+				link = bpf_program__attach_uprobe_opts(prog, p->probe_tid, path, off, &uo);
 				err = link ? 0 : -errno;
 			}
 			if (err == -ENOTSUPP &&
@@ -564,10 +572,10 @@ static int attach_pid(struct sync_source *s, struct sync_pid *p)
 	bool is_exe = false;
 	int err;
 
-	err = find_libc(p->pid, &loc);
+	err = find_libc(p->probe_tid, &loc);
 	if (err == -ENOENT) {
 		/* no libc.so: a static executable can still carry the functions */
-		err = exe_loc(p->pid, &loc);
+		err = exe_loc(p->probe_tid, &loc);
 		if (err) {
 			set_err(s, "pid %d: no libc.so mapped and no readable executable (kernel thread?)",
 				p->pid);
@@ -626,6 +634,7 @@ static int add_pid(struct sync_source *s, pid_t pid, bool in_map)
 	if (!p)
 		return -ENOMEM;
 	p->pid = pid;
+	p->probe_tid = pid;
 	/* in the map first, so events start as soon as the first probe is in */
 	if (!in_map && bpf_map_update_elem(bpf_map__fd(s->skel->maps.targets), &key, &one, BPF_ANY)) {
 		err = -errno;
@@ -685,6 +694,59 @@ static void follow_exec(struct sync_source *s, pid_t pid)
 		fprintf(stderr, "racewatch: pid %d: not traced after exec\n", pid);
 }
 
+/* Some thread of process @pid other than @not, or 0. */
+static pid_t other_thread(pid_t pid, pid_t not)
+{
+	char path[64];
+	struct dirent *de;
+	pid_t tid = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while (!tid && (de = readdir(d))) {
+		pid_t t = atoi(de->d_name);
+
+		if (t > 0 && t != not && t != pid)
+			tid = t;
+	}
+	closedir(d);
+	return tid;
+}
+
+/*
+ * The thread the probes hang on exits while others live on (e.g. main()
+ * called pthread_exit()): open them again on a surviving thread, then drop
+ * the old ones. Calls between that exit and now are not seen.
+ */
+static void follow_thread_exit(struct sync_source *s, const struct rw_sync_event *ev)
+{
+	struct sync_pid *p = find_pid(s, ev->pid);
+	int old, i, err;
+	pid_t tid;
+
+	if (!p || ev->arg || (pid_t)ev->tid != p->probe_tid)
+		return;
+	tid = other_thread(p->pid, p->probe_tid);
+	if (!tid)
+		return;	/* the others are exiting too */
+	old = p->nlinks;
+	p->probe_tid = tid;
+	err = attach_pid(s, p);
+	if (err) {
+		/* attach_pid() dropped every link: the old ones were useless already */
+		fprintf(stderr, "racewatch: pid %d: pthread calls not traced after thread %u exited\n",
+			p->pid, ev->tid);
+		return;
+	}
+	for (i = 0; i < old; i++)
+		bpf_link__destroy(p->links[i]);
+	memmove(p->links, p->links + old, (p->nlinks - old) * sizeof(p->links[0]));
+	p->nlinks -= old;
+}
+
 static void follow_event(struct sync_source *s, const struct rw_sync_event *ev)
 {
 	switch (ev->op) {
@@ -700,6 +762,8 @@ static void follow_event(struct sync_source *s, const struct rw_sync_event *ev)
 	case RW_OP_THREAD_EXIT:
 		if (ev->arg && find_pid(s, ev->pid))
 			sync_source__remove_pid(s, ev->pid);
+		else
+			follow_thread_exit(s, ev);
 		break;
 	}
 }

@@ -358,6 +358,23 @@ static struct shm_sync *shm_map(const char *name, int create)
 	return ss;
 }
 
+/* T1 of "leader-exit": outlives the main thread, then locks on a second go. */
+static void *survivor(void *a)
+{
+	wait_go();
+	pthread_mutex_lock(&m);
+	pthread_mutex_unlock(&m);
+	return NULL;
+}
+
+static void run_leader_exit(void)
+{
+	pthread_t t;
+
+	CHECK(pthread_create(&t, NULL, survivor, NULL) == 0);
+	pthread_exit(NULL);
+}
+
 static void run_loop(long n)
 {
 	while (n-- > 0) {
@@ -421,6 +438,8 @@ int main(int argc, char **argv)
 		run_exec(argv[0]);
 	else if (!strcmp(sc, "futex"))
 		run_futex();
+	else if (!strcmp(sc, "leader-exit"))
+		run_leader_exit();
 	else if (!strcmp(sc, "loop"))
 		run_loop(argc > 2 ? atol(argv[2]) : 1000);
 	else if (!strcmp(sc, "shm-post")) {
