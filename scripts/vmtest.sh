@@ -59,6 +59,18 @@ copy_lib() {
 	mkdir -p "$root$(dirname "$lib")" "$root$(dirname "$real")"
 	[ -e "$root$real" ] || cp "$real" "$root$real"
 	[ "$real" = "$lib" ] || ln -sf "$real" "$root$lib"
+	copy_debug "$real"
+}
+# Detached debug info (libc6-dbg) by build id, so stacks through libc name
+# start_thread and friends in the VM too.
+copy_debug() {
+	local id dbg
+	id=$(readelf -n "$1" 2>/dev/null | sed -n 's/.*Build ID: \([0-9a-f]*\).*/\1/p')
+	[ -n "$id" ] || return 0
+	dbg=/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug
+	[ -r "$dbg" ] || return 0
+	mkdir -p "$root$(dirname "$dbg")"
+	cp "$(readlink -f "$dbg")" "$root$dbg"
 }
 find "$root/rw" -type f -perm -u+x | while read -r f; do
 	head -c 4 "$f" | grep -q ELF || continue
