@@ -198,6 +198,36 @@ TEST_F(run, read_only_sharing_is_silent)
 		TH_LOG("%s", self->out);
 }
 
+#define RUN_CXX(mode)								\
+	run_cmd(self->out, OUT_MAX, "%s run -w counter -- %s/cxx_counter%s %s",	\
+		self->racewatch, self->progs, variant->opt, mode)
+
+TEST_F(run, cxx_std_thread_race_is_reported)
+{
+	NEED_DEVICE();
+	EXPECT_EQ(66, RUN_CXX("racy"));
+	EXPECT_NE(NULL, strstr(self->out, "WARNING: DATA RACE"));
+	EXPECT_NE(NULL, strstr(self->out, "(counter, 8 bytes)"));
+	EXPECT_LE(2, count_of(self->out, "cxx_counter.cc:"));
+	TH_LOG("%s", self->out);
+}
+
+TEST_F(run, cxx_std_mutex_shared_mutex_and_condvar_are_silent)
+{
+	static const char *const modes[] = { "mutex", "shared", "cv" };
+
+	NEED_DEVICE();
+	for (int i = 0; i < 3; i++) {
+		int st = RUN_CXX(modes[i]);
+
+		EXPECT_EQ(0, st);
+		EXPECT_EQ(NULL, strstr(self->out, "DATA RACE"));
+		EXPECT_NE(NULL, strstr(self->out, "Final Counter: 4"));
+		if (st)
+			TH_LOG("%s: %s", modes[i], self->out);
+	}
+}
+
 TEST_F(run, json_report_is_one_object_per_line)
 {
 	NEED_DEVICE();
