@@ -5,6 +5,7 @@
  *   racewatch run -w SYM -- PROG ARGS      run PROG, report its data races
  *   racewatch attach -p PID -w SYM         watch a running process
  *   racewatch replay FILE                  detect again over a recording
+ *   racewatch watch --shm NAME --offset N  watch a shared-memory field everywhere
  */
 #include <argp.h>
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include "kdev.h"
 #include "launch.h"
 #include "session.h"
+#include "shmtarget.h"
 
 #define MAX_WATCHES 64
 
@@ -121,6 +123,10 @@ enum {
 	OPT_RECORD = 0x100,
 	OPT_WINDOW,
 	OPT_ROTATE,
+	OPT_SHM,
+	OPT_SHMID,
+	OPT_OFFSET,
+	OPT_LEN,
 };
 
 #define COMMON_OPTIONS								\
@@ -234,6 +240,8 @@ static double now_s(void)
 static struct run_env {
 	struct common_env c;
 	char **argv;
+	const char *shm[MAX_WATCHES];
+	int nr_shm;
 } run_env;
 
 static const char run_doc[] =
@@ -269,6 +277,9 @@ static const char run_doc[] =
 
 static const struct argp_option run_opts[] = {
 	{ "watch", 'w', "SYM[+OFF][:LEN]", 0, "Location to watch (repeatable)" },
+	{ "shm", OPT_SHM, "NAME[+OFF][:LEN]", 0,
+	  "Field of a shared-memory segment (POSIX shm NAME, or a file PATH) to watch in "
+	  "every process of the run that maps it (repeatable)" },
 	COMMON_OPTIONS,
 	{},
 };
@@ -286,11 +297,48 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!env->argv)
 			argp_error(state, "no program to run (racewatch run -w SYM -- PROG ...)");
-		if (!env->c.nr_specs)
-			argp_error(state, "at least one -w location is needed");
+		if (!env->c.nr_specs && !env->nr_shm)
+			argp_error(state, "at least one -w or --shm location is needed");
+		return 0;
+	case OPT_SHM: {
+		char name[256];
+		__u64 off;
+		__u32 len;
+
+		if (env->nr_shm == MAX_WATCHES)
+			argp_error(state, "at most %d --shm fields", MAX_WATCHES);
+		if (rw_shm__parse_spec(arg, name, sizeof(name), &off, &len))
+			argp_error(state, "'%s': expected NAME[+OFF][:LEN], LEN 1, 2, 4 or 8", arg);
+		env->shm[env->nr_shm++] = arg;
 		return 0;
 	}
+	}
 	return common_parse(&env->c, key, arg, state);
+}
+
+/*
+ * Watch the --shm fields of a run: scope is the run's process tree, and a
+ * POSIX shm NAME is matched by name, so a segment created after the start
+ * is armed as soon as a process of the run maps it.
+ */
+static int run_watch_shm(struct rw_session *s, pid_t pid, const char *spec)
+{
+	struct rw_shm_target t;
+	char name[256];
+	__u64 off;
+	__u32 len;
+	int err;
+
+	err = rw_shm__parse_spec(spec, name, sizeof(name), &off, &len);
+	if (!err)
+		err = rw_shm__resolve(name, off, len, true, &t);
+	if (err) {
+		fprintf(stderr, "racewatch: --shm %s: %s\n", spec,
+			err == -EINVAL ? "bad name, offset or length (offset aligned to length)" :
+			strerror(-err));
+		return err;
+	}
+	return rw_session__watch_shm(s, &t, pid);
 }
 
 static int wait_child(pid_t pid, int *status, bool block)
@@ -329,6 +377,9 @@ static int cmd_run(int argc, char **argv)
 	if (err)
 		goto cleanup;
 
+	/* the processes that share a segment are PROG's children, usually */
+	if (env->nr_shm)
+		env->c.so.follow_children = true;
 	err = launch__start(env->argv, &pid);
 	if (err) {
 		pid = -1;
@@ -342,6 +393,11 @@ static int cmd_run(int argc, char **argv)
 		goto cleanup;
 	for (i = 0; i < env->c.nr_specs; i++) {
 		err = rw_session__watch(s, pid, env->c.specs[i]);
+		if (err)
+			goto cleanup;
+	}
+	for (i = 0; i < env->nr_shm; i++) {
+		err = run_watch_shm(s, pid, env->shm[i]);
 		if (err)
 			goto cleanup;
 	}
@@ -603,6 +659,171 @@ static int cmd_replay(int argc, char **argv)
 	return replay_races ? 66 : 0;
 }
 
+/* ---- watch ------------------------------------------------------------------------------------ */
+
+static struct watch_env {
+	struct common_env c;
+	const char *shm;
+	int shmid;
+	bool has_shmid;
+	__u64 offset;
+	__u32 len;
+	pid_t scope;
+	double duration;
+} watch_env = { .len = 8 };
+
+static const char watch_doc[] =
+"Watch a field of a shared-memory segment in every process that maps it.\n"
+"\n"
+"USAGE: racewatch watch --shm NAME|PATH | --shmid ID  --offset OFF [--len N] [OPTIONS]\n"
+"\v"
+"The segment is a POSIX shm object (NAME, as given to shm_open; it may not\n"
+"exist yet: the first process that maps a segment of that name binds the\n"
+"watch to it), any shared file mapping (PATH), or a System V segment (ID).\n"
+"Every process that maps the field now gets a hardware watchpoint on it at its\n"
+"own address; processes that map it later (mmap, shmat, mremap, fork) are\n"
+"armed before they touch it; unmapping, exec and exit disarm. Processes the\n"
+"caller may not ptrace are skipped and counted. Their synchronization is\n"
+"traced from the moment they are seen (mapping it now, or at their first\n"
+"access): locks taken in a process before that are not seen.\n"
+"Races are reported as they are found, naming both processes; Ctrl-C (or\n"
+"--duration) prints the summary and disarms everything.\n"
+"\n"
+"Exit status: 66 if a race was reported, 0 otherwise, 1 on failure, 2 on bad\n"
+"usage.\n"
+"\n"
+"EXAMPLES:\n"
+"    racewatch watch --shm /orders --offset 64 --len 8\n"
+"        every process mapping /dev/shm/orders, the 8 bytes at offset 64\n"
+"    racewatch watch --shmid 32769 --offset 0 --len 4 --kind write -d 60\n"
+"        writes to the first 4 bytes of System V segment 32769, for a minute\n";
+
+static const struct argp_option watch_opts[] = {
+	{ "shm", OPT_SHM, "NAME|PATH", 0, "POSIX shm object name or path of a shared file" },
+	{ "shmid", OPT_SHMID, "ID", 0, "System V shared memory segment id" },
+	{ "offset", OPT_OFFSET, "OFF", 0, "Byte offset of the field (aligned to its length)" },
+	{ "len", OPT_LEN, "N", 0, "Field length: 1, 2, 4 or 8 (default 8)" },
+	{ "pid", 'p', "PID", 0, "Only this process and its descendants (default: all)" },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS" },
+	COMMON_OPTIONS,
+	{},
+};
+
+static error_t watch_parse(int key, char *arg, struct argp_state *state)
+{
+	struct watch_env *env = state->input;
+	unsigned long long v;
+	char *end;
+
+	switch (key) {
+	case OPT_SHM:
+		env->shm = arg;
+		return 0;
+	case OPT_SHMID:
+		errno = 0;
+		v = strtoull(arg, &end, 0);
+		if (errno || *end || end == arg || v > INT32_MAX)
+			argp_error(state, "invalid --shmid '%s'", arg);
+		env->shmid = v;
+		env->has_shmid = true;
+		return 0;
+	case OPT_OFFSET:
+		errno = 0;
+		v = strtoull(arg, &end, 0);
+		if (errno || *end || end == arg)
+			argp_error(state, "invalid --offset '%s'", arg);
+		env->offset = v;
+		return 0;
+	case OPT_LEN:
+		errno = 0;
+		v = strtoull(arg, &end, 0);
+		if (errno || *end || (v != 1 && v != 2 && v != 4 && v != 8))
+			argp_error(state, "--len is 1, 2, 4 or 8, not '%s'", arg);
+		env->len = v;
+		return 0;
+	case 'p':
+		errno = 0;
+		v = strtoull(arg, &end, 10);
+		if (errno || *end || !v || v > INT32_MAX)
+			argp_error(state, "invalid PID '%s'", arg);
+		env->scope = v;
+		return 0;
+	case 'd':
+		errno = 0;
+		env->duration = strtod(arg, &end);
+		if (errno || *end || env->duration <= 0)
+			argp_error(state, "invalid duration '%s'", arg);
+		return 0;
+	case 'w':
+		argp_error(state, "watch takes --shm or --shmid, not -w (see racewatch attach)");
+		return 0;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		return 0;
+	case ARGP_KEY_END:
+		if (!env->shm == !env->has_shmid)
+			argp_error(state, "give one of --shm NAME|PATH and --shmid ID");
+		if (env->offset & (env->len - 1))
+			argp_error(state, "--offset %llu is not aligned to --len %u",
+				   (unsigned long long)env->offset, env->len);
+		return 0;
+	}
+	return common_parse(&env->c, key, arg, state);
+}
+
+static int cmd_watch(int argc, char **argv)
+{
+	static const struct argp argp = { watch_opts, watch_parse, NULL, watch_doc };
+	struct watch_env *env = &watch_env;
+	struct rw_session *s = NULL;
+	struct rw_session_stats st;
+	struct rw_shm_target t;
+	double deadline = 0;
+	int err, ret = 1;
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, env))
+		return 2;
+	if (env->has_shmid)
+		err = rw_shm__resolve_sysv(env->shmid, env->offset, env->len, &t);
+	else
+		err = rw_shm__resolve(env->shm, env->offset, env->len, false, &t);
+	if (err) {
+		fprintf(stderr, "racewatch: %s%s: %s\n", env->has_shmid ? "--shmid " : "",
+			env->has_shmid ? "" : env->shm,
+			err == -EINVAL ? "bad segment, or offset/length outside it" : strerror(-err));
+		return 1;
+	}
+	if (open_output(&env->c))
+		return 1;
+	err = rw_session__new(&env->c.so, &s);
+	if (err)
+		goto cleanup;
+	err = rw_session__watch_shm(s, &t, env->scope);
+	if (err)
+		goto cleanup;
+	err = install_signals();
+	if (err)
+		goto cleanup;
+	if (env->duration > 0)
+		deadline = now_s() + env->duration;
+	while (!exiting) {
+		err = rw_session__poll(s, 50);
+		if (err && err != -EINTR)
+			goto cleanup;
+		if (deadline && now_s() >= deadline)
+			break;
+	}
+	err = rw_session__finish(s);
+	if (err)
+		goto cleanup;
+	rw_session__stats(s, &st);
+	ret = st.races ? 66 : 0;
+cleanup:
+	rw_session__free(s);
+	close_output(&env->c);
+	return ret;
+}
+
 /* ---- dispatch --------------------------------------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -616,6 +837,7 @@ static void usage(FILE *f)
 		"  run      run a program and report its data races (racewatch run --help)\n"
 		"  attach   watch locations of a running process (racewatch attach --help)\n"
 		"  replay   run the detector again over a recording (racewatch replay --help)\n"
+		"  watch    watch a shared-memory field in every process (racewatch watch --help)\n"
 		"\n"
 		"racewatch needs root and the racewatch.ko module (/dev/racewatch).\n");
 }
@@ -642,6 +864,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "attach")) {
 		argv[1] = "racewatch attach";
 		return cmd_attach(argc - 1, argv + 1);
+	}
+	if (!strcmp(argv[1], "watch")) {
+		argv[1] = "racewatch watch";
+		return cmd_watch(argc - 1, argv + 1);
 	}
 	if (!strcmp(argv[1], "replay")) {
 		argv[1] = "racewatch replay";

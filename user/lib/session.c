@@ -14,6 +14,7 @@
 
 #include "kdev.h"
 #include "session.h"
+#include "shmtarget.h"
 #include "sync_source.h"
 
 /* How long a replaced watch id stays known to the engine after its last record could come. */
@@ -85,6 +86,7 @@ struct rw_session {
 	__u64 starved;		/* rounds in which nothing could be armed */
 	struct rw_retired *retired;
 	int nr_retired, cap_retired;
+	int nr_files;		/* file (shared-memory) watches: any process may show up */
 };
 
 static __u64 now_ns(void)
@@ -144,6 +146,26 @@ static void print_raw(FILE *out, const struct racewatch_access *r)
 	fflush(out);
 }
 
+/*
+ * A process armed by a file watch that the sync tracer does not follow yet
+ * (it mapped the segment after the watch was made, or outside the traced
+ * tree): trace it from now on. Its synchronization before this is not seen.
+ */
+static void session_file_pid(struct rw_session *s, pid_t pid)
+{
+	int i, err;
+
+	for (i = 0; i < s->nr_seen; i++)
+		if (s->seen[i] == pid)
+			return;		/* tried already */
+	if (!s->sync || sync_source__watching(s->sync, pid))
+		return;
+	err = sync_source__add_pid(s->sync, pid);
+	if (err && err != -EEXIST && s->o.verbose)
+		fprintf(stderr, "racewatch: cannot trace the synchronization of process %d: %s\n",
+			pid, sync_source__errmsg(s->sync));
+}
+
 static int on_access(void *ctx, const struct racewatch_access *rec)
 {
 	struct rw_session *s = ctx;
@@ -154,6 +176,8 @@ static int on_access(void *ctx, const struct racewatch_access *rec)
 		print_raw(s->o.out, rec);
 		return 0;
 	}
+	if (s->nr_files)
+		session_file_pid(s, rec->pid);
 	session_see_pid(s, rec->pid, false);
 	err = rw_engine__push(s->eng, rec, rec->size);
 	if (err && !s->err)
@@ -763,4 +787,47 @@ void rw_session__free(struct rw_session *s)
 	free(s->locs);
 	free(s->retired);
 	free(s);
+}
+
+int rw_session__watch_shm(struct rw_session *s, const struct rw_shm_target *t, pid_t scope)
+{
+	struct racewatch_watch_file w;
+	struct rw_watch_desc d;
+	pid_t pids[256];
+	int err, n, i;
+
+	err = rw_shm__watch(kdev__fd(s->dev), t, s->o.kind, scope, &w);
+	if (err) {
+		fprintf(stderr, "racewatch: watch %s (%u bytes): %s\n", t->name, t->len,
+			err == -EOPNOTSUPP ? "this kernel lacks a tracepoint file watches need" :
+			kdev__watch_strerror(err));
+		return err;
+	}
+	s->nr_files++;
+	if (w.skipped)
+		fprintf(stderr, "racewatch: %s: %u process(es) map it but cannot be traced "
+			"(no CAP_SYS_PTRACE over them): skipped\n", t->name, w.skipped);
+	if (s->eng) {
+		memset(&d, 0, sizeof(d));
+		d.sz = sizeof(d);
+		d.id = w.id;
+		d.pid = scope > 0 ? scope : 0;
+		d.len = t->len;
+		d.name = t->name;
+		d.key = rw_shm__key(t);
+		err = rw_engine__add_watch(s->eng, &d);
+		if (err)
+			return err;
+	}
+	if (!s->o.raw && scope <= 0) {
+		/* Every process that maps it now: trace its synchronization from now on. */
+		n = rw_shm__mappers(t, pids, 256);
+		for (i = 0; i < n && i < 256; i++)
+			if (!sync_source__watching(s->sync, pids[i]))
+				rw_session__add_pid(s, pids[i]);
+	}
+	if (s->o.verbose)
+		fprintf(stderr, "racewatch: %s: watch %u armed in %u process(es)%s\n", t->name,
+			w.id, w.processes, t->by_name ? " (bound by name when mapped)" : "");
+	return 0;
 }

@@ -114,6 +114,16 @@ int rw_session__poll(struct rw_session *s, int timeout_ms);
 /* Read what is left, flush the engine, print the summary. 0 or -errno. */
 int rw_session__finish(struct rw_session *s);
 
+/*
+ * Watch a field of a shared segment in every process that maps it, now and
+ * later (scope 0), or only in process @scope and its descendants. Processes
+ * that map it and are not traced yet get their synchronization traced (those
+ * mapping it now at once, later ones at their first access record). Messages
+ * go to stderr. 0 or -errno.
+ */
+struct rw_shm_target;
+int rw_session__watch_shm(struct rw_session *s, const struct rw_shm_target *t, pid_t scope);
+
 void rw_session__stats(struct rw_session *s, struct rw_session_stats *st);
 void rw_session__free(struct rw_session *s);
 
