@@ -158,6 +158,8 @@ static void session_file_pid(struct rw_session *s, pid_t pid)
 	for (i = 0; i < s->nr_seen; i++)
 		if (s->seen[i] == pid)
 			return;		/* tried already */
+	/* Its maps first: a short-lived process may be gone once the probes are attached. */
+	session_see_pid(s, pid, false);
 	if (!s->sync || sync_source__watching(s->sync, pid))
 		return;
 	err = sync_source__add_pid(s->sync, pid);
