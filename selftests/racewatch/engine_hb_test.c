@@ -161,6 +161,27 @@ TEST_F(hb, blocked_lock_is_acquired_at_the_next_event)
 	ASSERT_EQ(0, replay(self));
 }
 
+/*
+ * T2 sleeps in pthread_mutex_lock, is woken by T1's unlock (futex wake/wait),
+ * loses the lock to T1 coming round again, and takes it only after T1's
+ * second unlock, without sleeping again. The futex wait happened inside the
+ * lock call: it must not count as the call's return.
+ */
+TEST_F(hb, futex_wakeup_inside_a_blocked_lock_is_not_its_return)
+{
+	two_threads(&self->s);
+	stream_sync(&self->s, T1, RW_OP_ACQUIRE_LAZY, RW_PRIM_MUTEX, M1);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_sync(&self->s, T2, RW_OP_ACQUIRE_LAZY, RW_PRIM_MUTEX, M1);
+	stream_sync(&self->s, T1, RW_OP_RELEASE, RW_PRIM_MUTEX, M1);
+	stream_sync(&self->s, T1, RW_OP_FUTEX_WAKE, RW_PRIM_FUTEX, M1);
+	stream_sync(&self->s, T2, RW_OP_FUTEX_WAIT, RW_PRIM_FUTEX, M1);
+	locked_write(&self->s, T1, M1, 1);
+	stream_access(&self->s, T2, 1, VAR, W, 2);
+	stream_sync(&self->s, T2, RW_OP_RELEASE, RW_PRIM_MUTEX, M1);
+	ASSERT_EQ(0, replay(self));
+}
+
 TEST_F(hb, trylock_orders)
 {
 	two_threads(&self->s);

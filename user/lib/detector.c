@@ -597,6 +597,9 @@ static int rw_apply_pending(struct rw_det *d, struct rw_thread *t)
 	return err;
 }
 
+static struct rw_thread *rw_det__thread_ex(struct rw_det *d, __u32 pid, __u32 tid, __u64 fsbase,
+					   const char *comm, bool apply_pending);
+
 /**
  * rw_det__thread() - the live identity of a thread, made on first sight
  * @d: detector
@@ -612,6 +615,12 @@ static int rw_apply_pending(struct rw_det *d, struct rw_thread *t)
  */
 struct rw_thread *rw_det__thread(struct rw_det *d, __u32 pid, __u32 tid, __u64 fsbase,
 				 const char *comm)
+{
+	return rw_det__thread_ex(d, pid, tid, fsbase, comm, true);
+}
+
+static struct rw_thread *rw_det__thread_ex(struct rw_det *d, __u32 pid, __u32 tid, __u64 fsbase,
+					   const char *comm, bool apply_pending)
 {
 	struct rw_thread *t = rw_thread__find(d, tid);
 
@@ -631,7 +640,7 @@ struct rw_thread *rw_det__thread(struct rw_det *d, __u32 pid, __u32 tid, __u64 f
 		t->fsbase = fsbase;
 	if (comm && comm[0])
 		memcpy(t->comm, comm, sizeof(t->comm));
-	if (t->nr_pend && rw_apply_pending(d, t))
+	if (apply_pending && t->nr_pend && rw_apply_pending(d, t))
 		return NULL;
 	return t;
 }
@@ -787,7 +796,14 @@ int rw_det__sync(struct rw_det *d, const struct rw_sync_event *ev)
 	__u32 pid;
 	int err;
 
-	t = rw_det__thread(d, ev->pid, ev->tid, ev->fsbase, ev->comm);
+	/*
+	 * Futex events happen inside the blocking calls whose lazy acquires
+	 * wait in t->pend (a mutex lock that sleeps, wakes, loses the lock to a
+	 * barging thread and takes it later): they must not count as "the call
+	 * has returned". The futex edge itself is applied as it comes.
+	 */
+	t = rw_det__thread_ex(d, ev->pid, ev->tid, ev->fsbase, ev->comm,
+			      ev->op != RW_OP_FUTEX_WAIT && ev->op != RW_OP_FUTEX_WAKE);
 	if (!t)
 		return d->next_slot >= d->opts.max_threads ? 0 : -ENOMEM;
 
