@@ -46,13 +46,16 @@ static void shared_locked()
 	}
 }
 
+/* The two threads take turns: 0, 1, 0, 1. */
 static void handoff(int me)
 {
-	std::unique_lock<std::mutex> g(mu);
-	cv.wait(g, [me] { return turn == me; });
-	counter = counter + 1;
-	turn++;
-	cv.notify_all();
+	for (int i = 0; i < 2; i++) {
+		std::unique_lock<std::mutex> g(mu);
+		cv.wait(g, [me, i] { return turn == 2 * i + me; });
+		counter = counter + 1;
+		turn++;
+		cv.notify_all();
+	}
 }
 
 int main(int argc, char **argv)
