@@ -221,7 +221,7 @@ TEST_F(priv, arming_needs_ptrace_rights_over_the_target)
 		SKIP(return, "unprivileged user namespaces are not allowed here");
 	/* 10: root process not refused; 11: own process refused; 12-14: its records */
 	EXPECT_EQ(0, st);
-	/* The watch the namespace made belongs to the session: one, the refused one left nothing. */
+	/* The namespace's watch belongs to the session; the refused one left nothing. */
 	EXPECT_EQ(1, rw_list(self->fd, NULL, 0));
 
 	/* Root itself arms the root process with the same descriptor. */

@@ -406,8 +406,9 @@ static int session_arm(struct rw_session *s, struct rw_sloc *l)
 		s->start_ns = l->armed_since;
 	l->arms++;
 	if (s->o.verbose)
-		fprintf(stderr, "racewatch: watch %u: %s at 0x%llx (%u bytes) in process %d, %u thread(s)\n",
-			w.id, l->name, (unsigned long long)l->addr, l->len, l->pid, w.threads);
+		fprintf(stderr, "racewatch: watch %u: %s at 0x%llx (%u bytes) in process %d, "
+			"%u thread(s)\n", w.id, l->name, (unsigned long long)l->addr, l->len,
+			l->pid, w.threads);
 	return 0;
 }
 
