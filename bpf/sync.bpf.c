@@ -63,6 +63,19 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/*
+ * tid -> thread pointer, from THREAD_CREATE/FORK, for the exit record: by
+ * the exit tracepoint mm_release() has run deactivate_mm(), which loads a
+ * null FS selector (FS base 0 on Intel and QEMU); a context switch after
+ * that saves 0 into thread.fsbase (seen in the 6.1 VM).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} tls SEC(".maps");
+
 /* Arguments of an in-flight call whose result decides the edge. */
 struct stash_key {
 	__u32 tid;
@@ -309,7 +322,7 @@ int BPF_KRETPROBE(sync_return, long rc)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sync_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u32 ptgid = parent->tgid, ctgid = child->tgid, ctid;
 	struct rw_sync_event *e;
 	__u8 one = 1;
 
@@ -322,6 +335,8 @@ int BPF_PROG(sync_fork, struct task_struct *parent, struct task_struct *child)
 		e->arg = child->pid;
 		/* CLONE_SETTLS: copy_thread() already stored the new thread pointer */
 		e->arg2 = BPF_CORE_READ(child, thread.fsbase);
+		ctid = child->pid;
+		bpf_map_update_elem(&tls, &ctid, &e->arg2, BPF_ANY);
 	} else {
 		if (follow_children)
 			bpf_map_update_elem(&targets, &ctgid, &one, BPF_ANY);
@@ -330,6 +345,8 @@ int BPF_PROG(sync_fork, struct task_struct *parent, struct task_struct *child)
 			return 0;
 		e->arg = ctgid;
 		e->arg2 = BPF_CORE_READ(child, thread.fsbase);
+		ctid = child->pid;
+		bpf_map_update_elem(&tls, &ctid, &e->arg2, BPF_ANY);
 	}
 	ev_submit(e);
 	return 0;
@@ -375,10 +392,18 @@ int BPF_PROG(sync_exit, struct task_struct *p)
 
 	if (!is_target(tgid))
 		return 0;
+	__u32 tid = p->pid;
+	__u64 *fs;
+
 	e = ev_reserve(RW_OP_THREAD_EXIT, RW_PRIM_THREAD);
 	if (!e)
 		return 0;
 	e->arg = first_after_group_dead(p, tgid);
+	fs = bpf_map_lookup_elem(&tls, &tid);
+	if (fs) {
+		e->fsbase = *fs;
+		bpf_map_delete_elem(&tls, &tid);
+	}
 	ev_submit(e);
 	return 0;
 }

@@ -153,15 +153,21 @@ TEST_F(sync, join_maps_pthread_t_to_tid)
 	ASSERT_EQ(3, self->run.ntids);
 	/* tryjoin while T2 runs fails: no edge; timedjoin succeeds */
 	EXPECT_STREQ("create T1, join~ T1, create T2, join~ T2, exit", SEQ(0));
-	EXPECT_STREQ("exit", SEQ(1));
-	EXPECT_STREQ("exit", SEQ(2));
-	/* each thread's own fsbase is the pthread_t its creator was told */
+	EXPECT_STREQ("acq~ m, rel m, exit", SEQ(1));
+	EXPECT_STREQ("acq~ m, rel m, exit", SEQ(2));
+	/*
+	 * each thread's own fsbase (its live thread.fsbase, in its lock record)
+	 * is the pthread_t its creator was told; the exit record says it too
+	 */
 	for (i = 1; i < 3; i++) {
-		ex = sync_find(&self->run, self->log, self->run.tids[i], RW_OP_THREAD_EXIT, NULL);
+		ex = sync_find(&self->run, self->log, self->run.tids[i], RW_OP_ACQUIRE_LAZY, "m");
 		ASSERT_NE(NULL, ex);
 		EXPECT_EQ(self->run.fsbase[i], ex->fsbase);
 		EXPECT_NE(self->run.fsbase[0], ex->fsbase);
 		EXPECT_EQ((__u32)self->run.pid, ex->pid);
+		ex = sync_find(&self->run, self->log, self->run.tids[i], RW_OP_THREAD_EXIT, NULL);
+		ASSERT_NE(NULL, ex);
+		EXPECT_EQ(self->run.fsbase[i], ex->fsbase);
 	}
 }
 

@@ -223,15 +223,18 @@ static void run_once(void)
 	pthread_once(&once, once_init);
 }
 
-static void *idle_thread(void *a)
+/* Threads of "join": one record of their own (their live fsbase), then exit. */
+static void *short_thread(void *a)
 {
+	pthread_mutex_lock(&m);
+	pthread_mutex_unlock(&m);
 	return NULL;
 }
 
 static void *blocked_thread(void *a)
 {
 	pipe_get(p1);
-	return NULL;
+	return short_thread(a);
 }
 
 static void run_join(void)
@@ -239,7 +242,7 @@ static void run_join(void)
 	struct timespec ts = in_future();
 	pthread_t t1, t2;
 
-	CHECK(pthread_create(&t1, NULL, idle_thread, NULL) == 0);
+	CHECK(pthread_create(&t1, NULL, short_thread, NULL) == 0);
 	CHECK(pthread_join(t1, NULL) == 0);
 	CHECK(pthread_create(&t2, NULL, blocked_thread, NULL) == 0);
 	CHECK(pthread_tryjoin_np(t2, NULL) == EBUSY);
