@@ -412,9 +412,12 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sync_exec, struct task_struct *p, pid_t old_pid)
 {
 	struct rw_sync_event *e;
+	__u32 tid = p->pid;
 
 	if (!is_target(p->tgid))
 		return 0;
+	/* the new image gets a new thread pointer: forget the one from before */
+	bpf_map_delete_elem(&tls, &tid);
 	e = ev_reserve(RW_OP_EXEC, RW_PRIM_PROCESS);
 	if (!e)
 		return 0;
