@@ -201,8 +201,9 @@ static int rw_file_addrs(struct rw_fwatch *fw, struct mm_struct *mm, u64 *addrs,
 	struct inode *inode;
 	u64 start, addr;
 	int n = 0;
-	VMA_ITERATOR(vmi, mm, 0);
+	struct vma_iterator vmi;
 
+	vma_iter_init(&vmi, mm, 0);
 	mmap_read_lock(mm);
 	for_each_vma(vmi, vma) {
 		if (!vma->vm_file || !(vma->vm_flags & VM_MAYSHARE))
@@ -590,8 +591,9 @@ static int rw_file_validate(const struct racewatch_watch_file *req, dev_t *dev)
  * @uarg: struct racewatch_watch_file
  *
  * Return: 0, -EFAULT, -EINVAL (bad size, flags, kind, length, alignment,
- * device, name or reserved field; a name with '/', empty, or too long), -ESRCH (scope process not found), -EMFILE (the
- * session holds RW_FILE_MAX_WATCHES file watches), -EOPNOTSUPP (the kernel
+ * device, name or reserved field; a name with '/', empty, or too long),
+ * -ESRCH (scope process not found), -EMFILE (the session holds
+ * RW_FILE_MAX_WATCHES file watches), -EOPNOTSUPP (the kernel
  * lacks a needed tracepoint), -ENOMEM or a tracepoint registration error.
  */
 int rw_file_watch(struct rw_session *s, struct file *file, void __user *uarg)
