@@ -325,18 +325,21 @@ int BPF_PROG(sync_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 ptgid = parent->tgid, ctgid = child->tgid, ctid;
 	struct rw_sync_event *e;
 	__u8 one = 1;
+	__u64 fs;
 
 	if (!is_target(ptgid))
 		return 0;
+	/* CLONE_SETTLS: copy_thread() already stored the new thread pointer */
+	fs = BPF_CORE_READ(child, thread.fsbase);
 	if (ctgid == ptgid) {
 		e = ev_reserve(RW_OP_THREAD_CREATE, RW_PRIM_THREAD);
 		if (!e)
 			return 0;
 		e->arg = child->pid;
-		/* CLONE_SETTLS: copy_thread() already stored the new thread pointer */
-		e->arg2 = BPF_CORE_READ(child, thread.fsbase);
+		e->arg2 = fs;
 		ctid = child->pid;
-		bpf_map_update_elem(&tls, &ctid, &e->arg2, BPF_ANY);
+		/* from the stack: 6.1's verifier refuses ring buffer memory here */
+		bpf_map_update_elem(&tls, &ctid, &fs, BPF_ANY);
 	} else {
 		if (follow_children)
 			bpf_map_update_elem(&targets, &ctgid, &one, BPF_ANY);
@@ -344,9 +347,10 @@ int BPF_PROG(sync_fork, struct task_struct *parent, struct task_struct *child)
 		if (!e)
 			return 0;
 		e->arg = ctgid;
-		e->arg2 = BPF_CORE_READ(child, thread.fsbase);
+		e->arg2 = fs;
 		ctid = child->pid;
-		bpf_map_update_elem(&tls, &ctid, &e->arg2, BPF_ANY);
+		/* from the stack: 6.1's verifier refuses ring buffer memory here */
+		bpf_map_update_elem(&tls, &ctid, &fs, BPF_ANY);
 	}
 	ev_submit(e);
 	return 0;
