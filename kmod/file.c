@@ -31,9 +31,9 @@
  * The probes are registered only while at least one file watch exists:
  * registering sys_exit makes every task take the slow syscall exit path.
  *
- * Rights: a process is armed only if the opener of the device (the file's
- * credentials, as file_ns_capable() judges them) has CAP_SYS_PTRACE in the
- * process's user namespace; the others are skipped and counted.
+ * Rights: a process is armed only if the caller of WATCH_FILE (its
+ * credentials, kept with the watch) has CAP_SYS_PTRACE in the process's user
+ * namespace, as for RACEWATCH_IOC_WATCH; the others are skipped and counted.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -88,7 +88,7 @@ struct rw_fproc {
  * struct rw_fwatch - a file watch; every field is under rw_files_lock
  * @node: in rw_files
  * @s: the session it belongs to
- * @file: the session's open file, whose credentials judge rights
+ * @cred: the credentials of the WATCH_FILE caller, which judge rights
  * @id: watch id, reserved in @s's watch table
  * @kind: RACEWATCH_KIND_*
  * @len: watched bytes
@@ -108,7 +108,7 @@ struct rw_fproc {
 struct rw_fwatch {
 	struct list_head node;
 	struct rw_session *s;
-	struct file *file;
+	const struct cred *cred;
 	u32 id;
 	u32 kind;
 	u32 len;
@@ -162,16 +162,28 @@ static bool rw_file_in_scope(struct rw_fwatch *fw, struct task_struct *t)
 	return in;
 }
 
-/* CAP_SYS_PTRACE of the device's opener in @t's user namespace. */
+/*
+ * CAP_SYS_PTRACE of the watch's maker in @t's user namespace. This often runs
+ * in another task's context (a task work of the process being armed), so the
+ * maker's credentials are put in place for the check (security_capable() is
+ * not exported to modules); the check must not mark the task as having used
+ * privileges (PF_SUPERPRIV) it did not use.
+ */
 static bool rw_file_may(struct rw_fwatch *fw, struct task_struct *t)
 {
-	const struct cred *cred;
+	const struct cred *cred, *old;
+	unsigned int superpriv;
 	bool ok;
 
 	if (t->flags & PF_KTHREAD)
 		return false;
 	cred = get_task_cred(t);
-	ok = file_ns_capable(fw->file, cred->user_ns, CAP_SYS_PTRACE);
+	superpriv = current->flags & PF_SUPERPRIV;
+	old = override_creds(fw->cred);
+	ok = ns_capable_noaudit(cred->user_ns, CAP_SYS_PTRACE);
+	revert_creds(old);
+	if (!superpriv)
+		current->flags &= ~PF_SUPERPRIV;
 	put_cred(cred);
 	return ok;
 }
@@ -561,6 +573,7 @@ static void rw_fwatch_remove(struct rw_fwatch *fw)
 	if (list_empty(&rw_files))
 		rw_probes_set(false);
 	put_pid(fw->scope);
+	put_cred(fw->cred);
 	kfree(fw->name);
 	kfree(fw);
 }
@@ -587,7 +600,7 @@ static int rw_file_validate(const struct racewatch_watch_file *req, dev_t *dev)
 /**
  * rw_file_watch() - RACEWATCH_IOC_WATCH_FILE
  * @s: the session
- * @file: its open file (rights are judged with its credentials)
+ * @file: its open file
  * @uarg: struct racewatch_watch_file
  *
  * Return: 0, -EFAULT, -EINVAL (bad size, flags, kind, length, alignment,
@@ -617,7 +630,7 @@ int rw_file_watch(struct rw_session *s, struct file *file, void __user *uarg)
 	if (!fw)
 		return -ENOMEM;
 	fw->s = s;
-	fw->file = file;
+	fw->cred = get_current_cred();
 	fw->kind = req.kind;
 	fw->len = req.len;
 	fw->dev = dev;
@@ -692,6 +705,7 @@ int rw_file_watch(struct rw_session *s, struct file *file, void __user *uarg)
 
 out_free:
 	put_pid(fw->scope);
+	put_cred(fw->cred);
 	kfree(fw->name);
 	kfree(fw);
 	return err;

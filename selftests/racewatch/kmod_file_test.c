@@ -6,6 +6,8 @@
  * armed before their first access; munmap, exec and exit disarm; bad input
  * gets the documented errno; the kernel log stays clean. Runs in the VM.
  */
+#include <grp.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
@@ -543,6 +545,90 @@ TEST_F(file, close_disarms_everything)
 	EXPECT_LT(0, rw_watch(fd2, self->a.pid, aa + FIELD, 8, RACEWATCH_KIND_RW, 0));
 	EXPECT_EQ(-ENOSPC, rw_watch(fd2, self->a.pid, aa + FIELD, 8, RACEWATCH_KIND_WRITE, 0));
 	close(fd2);
+}
+
+#define NOBODY		65534
+#define NO_USERNS	77	/* child status: user namespaces not allowed here */
+
+struct userns_case {
+	int fd;			/* root-opened session */
+	int shmdir;		/* /dev/shm, opened as root (the VM's / is 0700) */
+	const char *file;	/* the segment's name in /dev/shm */
+	struct stat sb;
+};
+
+/*
+ * As the root of a new user namespace with a root-opened descriptor: a
+ * process of the initial namespace that maps the segment is skipped and
+ * counted, a process of the new namespace that maps it later is armed.
+ */
+static int userns_file_watch(void *arg)
+{
+	struct userns_case *c = arg;
+	struct racewatch_watch_file w;
+	struct racewatch_file_stat st;
+	int sync[2], sfd, ret = 0;
+	pid_t own;
+	char b;
+
+	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		return 2;
+	if (unshare(CLONE_NEWUSER))
+		return NO_USERNS;
+	w = wf_req(&c->sb, FIELD, 0);
+	if (wf_watch(c->fd, &w) <= 0)
+		return 10;
+	if (w.processes != 0 || w.skipped != 1)
+		return 11;
+	if (pipe(sync))
+		return 3;
+	own = fork();
+	if (own < 0)
+		return 3;
+	if (!own) {
+		void *p;
+
+		sfd = openat(c->shmdir, c->file, O_RDWR);
+		p = sfd < 0 ? MAP_FAILED :
+		    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
+		if (p == MAP_FAILED || write(sync[1], "m", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	if (read(sync[0], &b, 1) != 1)
+		ret = 12;
+	else if (wf_stat(c->fd, w.id, &st) || st.processes != 1 || st.skipped != 1)
+		ret = 13;
+	kill(own, SIGKILL);
+	waitpid(own, NULL, 0);
+	return ret;
+}
+
+TEST_F(file, arming_needs_ptrace_rights_of_the_caller)
+{
+	struct userns_case c = { .fd = self->fd, .file = self->name + 1, .sb = self->sb };
+	int status;
+	pid_t pid;
+
+	NEED_READY();
+	ASSERT_EQ(0, chmod(self->path, 0666));
+	c.shmdir = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, c.shmdir);
+	/* a root process maps it */
+	ASSERT_LT(0, st_cmd(&self->a, 1, "p %s", self->name));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(userns_file_watch(&c));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	close(c.shmdir);
+	ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) == NO_USERNS)
+		SKIP(return, "unprivileged user namespaces are not allowed here");
+	/* 10: refused; 11: root process armed or not counted; 12-13: own process not armed */
+	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 TEST_HARNESS_MAIN

@@ -179,7 +179,7 @@ struct racewatch_stats {
  * @id: out: watch id, unique within the open file among all its watches
  * @processes: out: processes armed when the call returned
  * @skipped: out: processes that map the field but were not armed because
- *	the opener of the device has no CAP_SYS_PTRACE over them
+ *	the caller has no CAP_SYS_PTRACE over them
  * @name: with RACEWATCH_WATCH_FILE_BY_NAME: user pointer to the file's name
  *	(NUL-terminated, no '/', at most 255 bytes) in the root directory of
  *	the file system @dev names, e.g. a POSIX shm object "seg" in /dev/shm.
