@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -62,6 +63,18 @@ struct rw_retired {
 	__u64 after_ns;
 };
 
+/**
+ * struct rw_pending - a watch made by the rotation thread, for the engine
+ * @d: its description (@d.name points at @name)
+ * @name: copy of the location's name
+ * @retire: the location's previous watch id, forgotten later (0: none)
+ */
+struct rw_pending {
+	struct rw_watch_desc d;
+	char name[RW_WATCH_NAME_LEN];
+	__u32 retire;
+};
+
 struct rw_session {
 	struct rw_session_opts o;
 	struct kdev *dev;
@@ -86,6 +99,21 @@ struct rw_session {
 	__u64 starved;		/* rounds in which nothing could be armed */
 	struct rw_retired *retired;
 	int nr_retired, cap_retired;
+	/*
+	 * Rotation runs in its own thread, on time whatever the engine is busy
+	 * with. @lock covers @locs, the rotation state above, @retired and
+	 * @pending; the engine is only touched by the session's caller, which
+	 * takes new watch ids from @pending before it can see their records.
+	 */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pthread_t rotator;
+	bool rotator_on;
+	bool stop;
+	int in_round;		/* a round is under way (atomic) */
+	int nr_pending_now;	/* nr_pending, read without the lock (atomic) */
+	struct rw_pending *pending;
+	int nr_pending, cap_pending;
 	int nr_files;		/* file (shared-memory) watches: any process may show up */
 };
 
@@ -168,6 +196,8 @@ static void session_file_pid(struct rw_session *s, pid_t pid)
 			pid, sync_source__errmsg(s->sync));
 }
 
+static void session_sync_ids(struct rw_session *s);
+
 static int on_access(void *ctx, const struct racewatch_access *rec)
 {
 	struct rw_session *s = ctx;
@@ -181,6 +211,7 @@ static int on_access(void *ctx, const struct racewatch_access *rec)
 	if (s->nr_files)
 		session_file_pid(s, rec->pid);
 	session_see_pid(s, rec->pid, false);
+	session_sync_ids(s);
 	err = rw_engine__push(s->eng, rec, rec->size);
 	if (err && !s->err)
 		s->err = err;
@@ -260,6 +291,15 @@ int rw_session__new(const struct rw_session_opts *opts, struct rw_session **out)
 	if (!s->o.kind)
 		s->o.kind = RACEWATCH_KIND_RW;
 	s->period_ns = (__u64)(s->o.rotate_ms ? s->o.rotate_ms : RW_SESSION_ROTATE_MS) * 1000000;
+	{
+		pthread_condattr_t ca;
+
+		pthread_mutex_init(&s->lock, NULL);
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&s->wake, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0) {
 		err = -errno;
@@ -363,6 +403,7 @@ static void session_forget_retired(struct rw_session *s, __u64 drained_ns)
 {
 	int i, j;
 
+	pthread_mutex_lock(&s->lock);
 	for (i = j = 0; i < s->nr_retired; i++) {
 		if (s->retired[i].after_ns <= drained_ns)
 			rw_engine__remove_watch(s->eng, s->retired[i].id);
@@ -370,35 +411,76 @@ static void session_forget_retired(struct rw_session *s, __u64 drained_ns)
 			s->retired[j++] = s->retired[i];
 	}
 	s->nr_retired = j;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Give the engine the watch ids made since last time (caller holds s->lock). */
+static void session_apply_pending(struct rw_session *s)
+{
+	int i, err;
+
+	for (i = 0; i < s->nr_pending; i++) {
+		struct rw_pending *p = &s->pending[i];
+
+		p->d.name = p->name;
+		err = rw_engine__add_watch(s->eng, &p->d);
+		if (err && !s->err)
+			s->err = err;
+		if (p->retire)
+			session_retire(s, p->retire);
+	}
+	s->nr_pending = 0;
+	__atomic_store_n(&s->nr_pending_now, 0, __ATOMIC_SEQ_CST);
 }
 
 /*
- * Arm @l under a new watch id. The engine learns the new id before it
- * forgets the old one, so the location (keyed by pid and address) and its
- * happens-before state stay the same across rotations.
+ * A record may name a watch made by a round still under way, or made since
+ * the ids were last taken: wait for the round (it holds the lock) and take
+ * them. Called for every access record, so the common case takes no lock.
+ */
+static void session_sync_ids(struct rw_session *s)
+{
+	if (!s->eng || (!__atomic_load_n(&s->in_round, __ATOMIC_SEQ_CST) &&
+			!__atomic_load_n(&s->nr_pending_now, __ATOMIC_SEQ_CST)))
+		return;
+	pthread_mutex_lock(&s->lock);
+	session_apply_pending(s);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * Arm @l under a new watch id (caller holds s->lock). The engine learns the
+ * new id (session_apply_pending()) before it forgets the old one, so the
+ * location (keyed by pid and address) and its happens-before state stay the
+ * same across rotations.
  */
 static int session_arm(struct rw_session *s, struct rw_sloc *l)
 {
 	struct racewatch_watch w;
 	int err;
 
+	if (s->eng) {
+		err = grow((void **)&s->pending, &s->cap_pending, s->nr_pending,
+			   sizeof(*s->pending));
+		if (err)
+			return err;
+	}
 	err = kdev__watch(s->dev, l->pid, l->addr, l->len, s->o.kind, 0, &w);
 	if (err)
 		return err;
 	if (s->eng) {
-		struct rw_watch_desc d = {
-			.sz = sizeof(d), .id = w.id, .pid = l->pid, .addr = l->addr,
-			.len = l->len, .name = l->name,
-		};
+		struct rw_pending *p = &s->pending[s->nr_pending++];
 
-		err = rw_engine__add_watch(s->eng, &d);
-		if (err) {
-			kdev__unwatch(s->dev, w.id);
-			return err;
-		}
-		if (l->eng_id)
-			session_retire(s, l->eng_id);
+		memset(p, 0, sizeof(*p));
+		p->d.sz = sizeof(p->d);
+		p->d.id = w.id;
+		p->d.pid = l->pid;
+		p->d.addr = l->addr;
+		p->d.len = l->len;
+		snprintf(p->name, sizeof(p->name), "%s", l->name);
+		p->retire = l->eng_id;
 		l->eng_id = w.id;
+		__atomic_store_n(&s->nr_pending_now, s->nr_pending, __ATOMIC_SEQ_CST);
 	}
 	l->id = w.id;
 	l->armed_since = now_ns();
@@ -466,12 +548,27 @@ static struct rw_sloc *session_outgoing(struct rw_session *s, const bool *keep)
 
 static void session_give_up(struct rw_session *s, struct rw_sloc *l, int err)
 {
+	int i;
+
 	l->gone = true;
 	l->gone_err = err;
 	l->gone_ns = now_ns();
 	if (err != -ESRCH || s->o.verbose)
 		fprintf(stderr, "racewatch: %s in process %d is no longer watched: %s\n",
 			l->name, l->pid, kdev__watch_strerror(err));
+	if (err != -ESRCH)
+		return;
+	/* The process is gone: so are its other locations, armed ones included. */
+	for (i = 0; i < s->nr_locs; i++) {
+		struct rw_sloc *o = &s->locs[i];
+
+		if (o->gone || o->pid != l->pid)
+			continue;
+		session_disarm(s, o);
+		o->gone = true;
+		o->gone_err = err;
+		o->gone_ns = l->gone_ns;
+	}
 }
 
 /*
@@ -492,6 +589,7 @@ static void session_rotate(struct rw_session *s)
 
 	memset(tried, 0, sizeof(tried));
 	memset(keep, 0, sizeof(keep));
+	__atomic_store_n(&s->in_round, 1, __ATOMIC_SEQ_CST);
 	while ((l = session_next(s, tried))) {
 		tried[l - s->locs] = true;
 		if (l->id) {
@@ -519,6 +617,7 @@ static void session_rotate(struct rw_session *s)
 	}
 	while ((old = session_outgoing(s, keep)))
 		session_disarm(s, old);
+	__atomic_store_n(&s->in_round, 0, __ATOMIC_SEQ_CST);
 	s->rotations++;
 	s->switch_ns += now_ns() - t0;
 	if (!armed && l && !s->starved++)
@@ -526,16 +625,37 @@ static void session_rotate(struct rw_session *s)
 			"group (a debugger?): nothing is armed now\n");
 }
 
-static void session_rotate_due(struct rw_session *s)
+/* The rotation thread: a round every period, on time, until told to stop. */
+static void *session_rotator(void *arg)
 {
-	__u64 now = now_ns();
+	struct rw_session *s = arg;
+	struct timespec ts;
 
-	if (!s->rotating || now < s->next_rotate_ns)
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop) {
+		ts.tv_sec = s->next_rotate_ns / 1000000000;
+		ts.tv_nsec = s->next_rotate_ns % 1000000000;
+		if (pthread_cond_timedwait(&s->wake, &s->lock, &ts) != ETIMEDOUT || s->stop)
+			continue;
+		session_rotate(s);
+		s->next_rotate_ns += s->period_ns;
+		if (s->next_rotate_ns <= now_ns())
+			s->next_rotate_ns = now_ns() + s->period_ns;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+static void session_stop_rotator(struct rw_session *s)
+{
+	if (!s->rotator_on)
 		return;
-	session_rotate(s);
-	s->next_rotate_ns += s->period_ns;
-	if (s->next_rotate_ns <= now)
-		s->next_rotate_ns = now + s->period_ns;
+	pthread_mutex_lock(&s->lock);
+	s->stop = true;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->rotator, NULL);
+	s->rotator_on = false;
 }
 
 static int session_armed_count(const struct rw_session *s)
@@ -547,16 +667,26 @@ static int session_armed_count(const struct rw_session *s)
 	return n;
 }
 
-static void session_start_rotation(struct rw_session *s, int first_out)
+/* Caller holds s->lock. */
+static int session_start_rotation(struct rw_session *s, int first_out)
 {
+	int err;
+
 	s->rotating = true;
 	s->cursor = first_out;
 	s->next_rotate_ns = now_ns() + s->period_ns;
+	err = pthread_create(&s->rotator, NULL, session_rotator, s);
+	if (err) {
+		fprintf(stderr, "racewatch: cannot start the rotation thread: %s\n", strerror(err));
+		return -err;
+	}
+	s->rotator_on = true;
 	fprintf(stderr, "racewatch: not every location fits in the free debug registers "
 		"(%u per thread, %u per location): rotating the armed set every %llu ms; "
 		"coverage is in the summary\n", kdev__info(s->dev)->slots,
 		s->o.kind == RACEWATCH_KIND_RW ? 2 : 1,
 		(unsigned long long)(s->period_ns / 1000000));
+	return 0;
 }
 
 int rw_session__watch(struct rw_session *s, pid_t pid, const char *spec)
@@ -578,6 +708,7 @@ int rw_session__watch(struct rw_session *s, pid_t pid, const char *spec)
 		if (err)
 			return err; /* the resolver said why */
 	}
+	pthread_mutex_lock(&s->lock);
 	err = grow((void **)&s->locs, &s->cap_locs, s->nr_locs, sizeof(*s->locs));
 	if (err)
 		goto out;
@@ -595,9 +726,9 @@ int rw_session__watch(struct rw_session *s, pid_t pid, const char *spec)
 	}
 	err = session_arm(s, l);
 	if (err == -ENOSPC && session_armed_count(s)) {
-		session_start_rotation(s, s->nr_locs);
-		s->nr_locs++;
-		err = 0;
+		err = session_start_rotation(s, s->nr_locs);
+		if (!err)
+			s->nr_locs++;
 		goto out;
 	}
 	if (err) {
@@ -607,11 +738,14 @@ int rw_session__watch(struct rw_session *s, pid_t pid, const char *spec)
 	}
 	s->nr_locs++;
 out:
+	if (s->eng)
+		session_apply_pending(s);
+	pthread_mutex_unlock(&s->lock);
 	free(name);
 	return err;
 }
 
-int rw_session__location(struct rw_session *s, int i, struct rw_session_loc *out)
+static int session_location(struct rw_session *s, int i, struct rw_session_loc *out)
 {
 	const struct rw_sloc *l;
 	__u64 now = s->end_ns ? s->end_ns : now_ns();
@@ -634,10 +768,25 @@ int rw_session__location(struct rw_session *s, int i, struct rw_session_loc *out
 	return 0;
 }
 
+int rw_session__location(struct rw_session *s, int i, struct rw_session_loc *out)
+{
+	int err;
+
+	pthread_mutex_lock(&s->lock);
+	err = session_location(s, i, out);
+	pthread_mutex_unlock(&s->lock);
+	return err;
+}
+
 static int session_consume(struct rw_session *s)
 {
 	int err;
 
+	if (s->eng) {
+		pthread_mutex_lock(&s->lock);
+		session_apply_pending(s);
+		pthread_mutex_unlock(&s->lock);
+	}
 	err = kdev__consume(s->dev);
 	if (err < 0) {
 		fprintf(stderr, "racewatch: reading access records: %s\n", strerror(-err));
@@ -663,14 +812,6 @@ int rw_session__poll(struct rw_session *s, int timeout_ms)
 	__u64 t0;
 	int err;
 
-	if (s->rotating) {
-		__u64 now = now_ns();
-		int left = now >= s->next_rotate_ns ? 0 :
-			   (int)((s->next_rotate_ns - now + 999999) / 1000000);
-
-		if (timeout_ms < 0 || left < timeout_ms)
-			timeout_ms = left;
-	}
 	if (epoll_wait(s->epfd, evs, 4, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
 	/*
@@ -690,7 +831,6 @@ int rw_session__poll(struct rw_session *s, int timeout_ms)
 			return err;
 		session_forget_retired(s, t0);
 	}
-	session_rotate_due(s);
 	return 0;
 }
 
@@ -707,8 +847,10 @@ void rw_session__stats(struct rw_session *s, struct rw_session_stats *st)
 		st->sync_dropped = sync_source__drops(s->sync);
 	if (s->eng)
 		st->races = rw_engine__races(s->eng);
+	pthread_mutex_lock(&s->lock);
 	st->locations = s->nr_locs;
 	st->rotations = s->rotations;
+	pthread_mutex_unlock(&s->lock);
 }
 
 /*
@@ -730,7 +872,7 @@ static void session_print_coverage(struct rw_session *s)
 	for (i = 0; i < s->nr_locs; i++) {
 		double share;
 
-		rw_session__location(s, i, &c);
+		session_location(s, i, &c);
 		share = c.run_ns ? (double)c.armed_ns / c.run_ns : 0;
 		sum += share;
 		if (!c.arms)
@@ -746,7 +888,7 @@ static void session_print_coverage(struct rw_session *s)
 	if (!s->rotating)
 		return;
 	fprintf(stderr, "racewatch:   coverage total %.1f%% (sum of the shares)\n", 100 * sum);
-	rw_session__location(s, 0, &c);
+	session_location(s, 0, &c);
 	fprintf(stderr, "racewatch:   %llu rounds took %.3f s (%.1f%% of the run; one location "
 		"at a time is between UNWATCH and WATCH meanwhile)\n",
 		(unsigned long long)s->rotations, s->switch_ns / 1e9,
@@ -758,6 +900,7 @@ int rw_session__finish(struct rw_session *s)
 	struct rw_session_stats st;
 	int err;
 
+	session_stop_rotator(s);
 	s->end_ns = now_ns();
 	err = session_consume(s);
 	if (s->eng) {
@@ -781,6 +924,7 @@ void rw_session__free(struct rw_session *s)
 {
 	if (!s)
 		return;
+	session_stop_rotator(s);
 	sync_source__free(s->sync);
 	kdev__free(s->dev);
 	rw_engine__free(s->eng);
@@ -789,6 +933,9 @@ void rw_session__free(struct rw_session *s)
 	free(s->seen);
 	free(s->locs);
 	free(s->retired);
+	free(s->pending);
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
