@@ -120,7 +120,7 @@ TEST_F(rotate, every_location_is_reported_and_coverage_adds_up)
 	EXPECT_EQ(66, st);
 	EXPECT_NE(NULL, strstr(self->out, "rotating the armed set every 50 ms"));
 	EXPECT_EQ(NULL, strstr(self->out, "never armed"));
-	/* Records lost to a full ring (a loaded host) are counted and said; not this test's concern. */
+	/* Records lost to a full ring (a loaded host) are counted and said: only logged. */
 	if (strstr(self->out, "LOST"))
 		TH_LOG("some access records were lost (ring full)");
 
