@@ -795,6 +795,8 @@ static int cmd_watch(int argc, char **argv)
 	}
 	if (open_output(&env->c))
 		return 1;
+	/* fork children keep the mapping (and are armed): trace them from their fork */
+	env->c.so.follow_children = true;
 	err = rw_session__new(&env->c.so, &s);
 	if (err)
 		goto cleanup;

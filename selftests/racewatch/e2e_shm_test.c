@@ -238,10 +238,12 @@ TEST_F(shm, run_process_shared_semaphore_gives_no_report)
  * let the children go. Returns the shm_race pid (reaped by the caller), or
  * -1; *rw gets racewatch's pid.
  */
-static pid_t watch_start(struct __test_metadata *_metadata, FIXTURE_DATA(shm) *self,
-			 const char *kind, const char *mode, pid_t *rw)
+static pid_t watch_start_how(struct __test_metadata *_metadata, FIXTURE_DATA(shm) *self,
+			     const char *kind, const char *mode, const char *how,
+			     const char *armed, pid_t *rw)
 {
-	char *pargv[] = { self->prog, (char *)kind, (char *)mode, self->name, "30", "wait", NULL };
+	char *pargv[] = { self->prog, (char *)kind, (char *)mode, self->name, "30", (char *)how,
+			  NULL };
 	char line[128], id[32];
 	char *wargv[16];
 	int shmid = -1, n = 0;
@@ -274,14 +276,20 @@ static pid_t watch_start(struct __test_metadata *_metadata, FIXTURE_DATA(shm) *s
 	wargv[n++] = "60";
 	wargv[n] = NULL;
 	*rw = start(wargv, self->log, NULL);
-	if (*rw < 0 || !wait_for(self->log, self->out, OUT_MAX, "armed in 3 process(es)", 30)) {
-		TH_LOG("racewatch watch did not arm the 3 processes:\n%s", self->out);
+	if (*rw < 0 || !wait_for(self->log, self->out, OUT_MAX, armed, 30)) {
+		TH_LOG("racewatch watch did not say '%s':\n%s", armed, self->out);
 		kill(pid, SIGKILL);
 		wait_status(pid);
 		return -1;
 	}
 	kill(pid, SIGUSR1);
 	return pid;
+}
+
+static pid_t watch_start(struct __test_metadata *_metadata, FIXTURE_DATA(shm) *self,
+			 const char *kind, const char *mode, pid_t *rw)
+{
+	return watch_start_how(_metadata, self, kind, mode, "wait", "armed in 3 process(es)", rw);
 }
 
 /* Stop racewatch watch (Ctrl-C) a moment after the last access; its exit status. */
@@ -357,6 +365,26 @@ TEST_F(shm, watch_catches_a_process_that_maps_the_segment_later)
 	EXPECT_EQ(66, st);
 	EXPECT_NE(NULL, strstr(self->out, "(shm_late)"));
 	EXPECT_EQ(0, reports_without(self->out, "(shm_late)"));
+}
+
+/* Children forked after the watch began are armed at fork and their locks traced. */
+TEST_F(shm, watch_follows_children_forked_later)
+{
+	pid_t pid, rw = -1;
+	int st;
+
+	NEED_DEVICE();
+	pid = watch_start_how(_metadata, self, "posix", "mutex", "waitfork",
+			      "armed in 1 process(es)", &rw);
+	ASSERT_LT(0, pid);
+	EXPECT_EQ(0, wait_status(pid));
+	st = watch_stop(self, rw);
+	TH_LOG("%s", self->out);
+	EXPECT_EQ(0, st);
+	EXPECT_EQ(NULL, strstr(self->out, "WARNING: DATA RACE"));
+	/* both children's 30 increments or reads were seen (each at least one record) */
+	EXPECT_EQ(NULL, strstr(self->out, " 0 access records"));
+	EXPECT_NE(NULL, strstr(self->out, "racewatch: 0 data races reported"));
 }
 
 TEST_HARNESS_MAIN

@@ -3,7 +3,7 @@
  * Two processes sharing a counter in shared memory, for the cross-process
  * tests.
  *
- *   shm_race posix|sysv racy|mutex|sem NAME ITER [wait]
+ *   shm_race posix|sysv racy|mutex|sem NAME ITER [wait|waitfork]
  *	creates the segment (POSIX shm NAME, or a System V segment), puts a
  *	process-shared mutex at offset 0 and a process-shared semaphore at 64,
  *	forks "shm_writer" (increments the counter at offset 128) and
@@ -11,7 +11,9 @@
  *	mutex, the semaphore or nothing. The children start together once the
  *	parent lets them: after 1.5 s (time for a tracer to attach to them), or
  *	with "wait", when the parent gets SIGUSR1 (it prints "ready PID SHMID"
- *	first, SHMID -1 for POSIX). Then the segment is removed; exit 0.
+ *	first, SHMID -1 for POSIX). With "waitfork" the parent prints "ready"
+ *	and waits for SIGUSR1 before it forks, then starts them 1.5 s later.
+ *	Then the segment is removed; exit 0.
  *   shm_race join NAME ITER
  *	"shm_late": maps an existing POSIX segment and increments the counter
  *	ITER times, without synchronization.
@@ -107,7 +109,7 @@ int main(int argc, char **argv)
 	pthread_mutexattr_t ma;
 	enum sync_mode mode;
 	int fd, go[2], shmid = -1, st, i, ret = 0, sig;
-	bool sysv, wait_sig;
+	bool sysv, wait_sig, fork_late;
 	pid_t kids[2];
 	sigset_t set;
 	char *seg;
@@ -129,7 +131,8 @@ int main(int argc, char **argv)
 	else
 		return usage();
 	iter = atol(argv[4]);
-	wait_sig = argc > 5 && !strcmp(argv[5], "wait");
+	fork_late = argc > 5 && !strcmp(argv[5], "waitfork");
+	wait_sig = fork_late || (argc > 5 && !strcmp(argv[5], "wait"));
 
 	if (sysv) {
 		shmid = shmget(IPC_PRIVATE, SEG_SIZE, IPC_CREAT | 0600);
@@ -166,6 +169,11 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (pipe(go))
 		return 1;
+	if (fork_late) {
+		printf("ready %d %d\n", getpid(), shmid);
+		fflush(stdout);
+		sigwait(&set, &sig);
+	}
 	for (i = 0; i < 2; i++) {
 		char c;
 
@@ -183,7 +191,7 @@ int main(int argc, char **argv)
 		_exit(0);
 	}
 	close(go[0]);
-	if (wait_sig) {
+	if (wait_sig && !fork_late) {
 		printf("ready %d %d\n", getpid(), shmid);
 		fflush(stdout);
 		sigwait(&set, &sig);
