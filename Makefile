@@ -56,6 +56,8 @@ PROG_CC		:= $(wildcard $(ST_DIR)/progs/*.cc)
 PROGS		:= $(patsubst $(ST_DIR)/progs/%.c,$(ST_OUT)/progs/%,$(PROG_C)) \
 		   $(patsubst $(ST_DIR)/progs/%.cc,$(ST_OUT)/progs/%,$(PROG_CC))
 PROGS		+= $(addsuffix -O2,$(PROGS))
+# progs/*_static.c are built statically too (the VM has no compiler to do it)
+PROGS		+= $(patsubst $(ST_DIR)/progs/%.c,$(ST_OUT)/progs/%-static,$(wildcard $(ST_DIR)/progs/*_static.c))
 BENCHES		:= $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
 
 PROG_CFLAGS_O0	:= -g -O0 -fno-omit-frame-pointer -fPIE -pie -pthread -D_GNU_SOURCE -Wall
@@ -130,6 +132,10 @@ $(ST_OUT)/progs/%: $(ST_DIR)/progs/%.c | $(ST_OUT)/progs
 $(ST_OUT)/progs/%-O2: $(ST_DIR)/progs/%.c | $(ST_OUT)/progs
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(PROG_CFLAGS_O2) $< -o $@ -lrt
+
+$(ST_OUT)/progs/%-static: $(ST_DIR)/progs/%.c | $(ST_OUT)/progs
+	$(call msg,CC,$@)
+	$(Q)$(CC) -static -g -O1 -pthread -D_GNU_SOURCE -Wall $< -o $@
 
 $(ST_OUT)/progs/%: $(ST_DIR)/progs/%.cc | $(ST_OUT)/progs
 	$(call msg,CXX,$@)

@@ -182,6 +182,20 @@ TEST_F(hb, futex_wakeup_inside_a_blocked_lock_is_not_its_return)
 	ASSERT_EQ(0, replay(self));
 }
 
+/* FUTEX_WAKE_OP releases both futexes: a waiter on the second is ordered. */
+TEST_F(hb, futex_wake_op_releases_its_second_futex)
+{
+	struct rw_key k1 = key_private(ST_PID, M1), k2 = key_private(ST_PID, M2);
+
+	two_threads(&self->s);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	stream_sync_full(&self->s, ST_PID, T1, RW_OP_FUTEX_WAKE, RW_PRIM_FUTEX, k1, k2, 0, 0,
+			 RW_SYNC_F_WAKE_OP);
+	stream_sync(&self->s, T2, RW_OP_FUTEX_WAIT, RW_PRIM_FUTEX, M2);
+	stream_access(&self->s, T2, 1, VAR, W, 2);
+	ASSERT_EQ(0, replay(self));
+}
+
 TEST_F(hb, trylock_orders)
 {
 	two_threads(&self->s);

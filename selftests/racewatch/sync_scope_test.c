@@ -182,34 +182,18 @@ TEST_F(scope, static_stripped_binary_is_refused)
 	waitpid(pid, NULL, 0);
 }
 
-static const char static_src[] =
-	"#include <pthread.h>\n#include <unistd.h>\n"
-	"pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;\n"
-	"int main(void) { char c; read(0, &c, 1);\n"
-	"  pthread_mutex_lock(&m); pthread_mutex_unlock(&m); return 0; }\n";
-
 TEST_F(scope, static_binary_with_symbols_is_traced)
 {
-	char dir[] = "/tmp/rw-static-XXXXXX", src[64], bin[64], cmd[256];
+	char bin[PATH_MAX];
 	char *argv[] = { bin, NULL };
 	struct sync_run r = { 0 };
 	const struct rw_sync_event *e;
 	pid_t pid;
-	FILE *f;
 	int go, st;
 
-	if (system("command -v cc >/dev/null 2>&1"))
-		SKIP(return, "no C compiler to build a static target here");
-	ASSERT_NE(NULL, mkdtemp(dir));
-	snprintf(src, sizeof(src), "%s/t.c", dir);
-	snprintf(bin, sizeof(bin), "%s/t", dir);
-	f = fopen(src, "w");
-	ASSERT_NE(NULL, f);
-	fputs(static_src, f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "cc -static -pthread -o %s %s 2>/dev/null", bin, src);
-	if (system(cmd))
-		SKIP(return, "cannot link statically (no libc.a)");
+	/* progs/sync_static.c, linked with -static by the Makefile */
+	sync_prog_path("sync_static-static", bin, sizeof(bin));
+	ASSERT_EQ(0, access(bin, X_OK)) TH_LOG("%s is not built", bin);
 	pid = spawn_blocked(argv, &go);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, wait_exec(pid, bin));
@@ -228,9 +212,6 @@ TEST_F(scope, static_binary_with_symbols_is_traced)
 	e = sync_find(&r, self->log, pid, RW_OP_THREAD_EXIT, NULL);
 	ASSERT_NE(NULL, e);
 	EXPECT_EQ(1ULL, e->arg);
-	unlink(bin);
-	unlink(src);
-	rmdir(dir);
 }
 
 TEST_F(scope, poll_delivers_records_below_the_wakeup_batch)

@@ -821,7 +821,11 @@ int rw_det__sync(struct rw_det *d, const struct rw_sync_event *ev)
 	case RW_OP_RW_RELEASE:
 		return rw_release(d, t, &ev->obj, ev->prim, ev->flags, true);
 	case RW_OP_FUTEX_WAKE:
-		return rw_release(d, t, &ev->obj, ev->prim, 0, false);
+		err = rw_release(d, t, &ev->obj, ev->prim, 0, false);
+		/* FUTEX_WAKE_OP also operates on and wakes a second futex */
+		if (!err && (ev->flags & RW_SYNC_F_WAKE_OP))
+			err = rw_release(d, t, &ev->obj2, ev->prim, 0, false);
+		return err;
 	case RW_OP_FUTEX_WAIT:
 		return rw_acquire(d, t, &ev->obj, ev->prim, 0, ev->caller, false);
 	case RW_OP_COND_WAIT:
