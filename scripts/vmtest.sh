@@ -146,7 +146,7 @@ timeout --kill-after=10 "${VM_TIMEOUT:-1800}" qemu-system-x86_64 \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic" </dev/null \
 	| tr -d '\r' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' | tee "$log" \
 	| { if [ "${V:-0}" = 1 ]; then cat; else awk '/^racewatch-vm: kernel/ { on = 1 }
-		/^racewatch-vm: dmesg-begin/ { on = 0 } on { print }'; fi; }
+		/^racewatch-vm: dmesg-begin/ { on = 0 } on { print; fflush() }'; fi; }
 rc=${PIPESTATUS[0]}
 set -e
 trap 'rm -rf "$root" "$initrd" "$log"' EXIT
