@@ -35,6 +35,7 @@ for f in "$out/racewatch.ko" /bin/busybox; do
 done
 
 root=$(mktemp -d /tmp/racewatch-vm.XXXXXX)
+chmod 755 "$root"	# the VM's / : non-root tests must be able to walk it
 cleanup() { rm -rf "$root"; }
 trap cleanup EXIT
 

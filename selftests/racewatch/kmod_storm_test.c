@@ -198,8 +198,12 @@ TEST_F_TIMEOUT(storm, every_trap_is_read_or_counted_as_dropped, 120)
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	TH_LOG("%ld stores, %ld timer ticks, latest wakeup after %.0f ms", stores, ticks,
 	       worst * 1000);
-	EXPECT_GT(0.5, worst);		/* never stalled for half a second */
-	EXPECT_LT(50, ticks);		/* 2 s of 10 ms ticks, at least a quarter */
+	/*
+	 * Loose on purpose (the VM is emulated and CI machines are shared):
+	 * what fails is a stall of seconds, not a slow tick.
+	 */
+	EXPECT_GT(2.0, worst);		/* never stalled for two seconds */
+	EXPECT_LT(10, ticks);		/* the timer kept firing through the storm */
 
 	/* The reader catches up: everything written to the ring gets read. */
 	until = now_s() + 10;
