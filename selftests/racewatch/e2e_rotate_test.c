@@ -20,33 +20,11 @@
 
 #include "kselftest_harness.h"
 #include "kmod_util.h"
+#include "e2e_util.h"
 
 #define OUT_MAX		(1024 * 1024)
 #define NR_COUNTERS	8
 #define SLOTS		4
-
-/* Run a shell command line, stdout and stderr into @out; its exit status or -1. */
-static int sh_capture(char *out, size_t size, const char *fmt, ...)
-{
-	char cmd[4096];
-	size_t len = 0, n;
-	va_list ap;
-	FILE *f;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd) - 8, fmt, ap);
-	va_end(ap);
-	strcat(cmd, " 2>&1");
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	while (len < size - 1 && (n = fread(out + len, 1, size - 1 - len, f)) > 0)
-		len += n;
-	out[len] = '\0';
-	st = pclose(f);
-	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /* The share printed as "coverage NAME P%", as a fraction; -1 if absent. */
 static double coverage_of(const char *out, const char *name)
@@ -112,7 +90,7 @@ TEST_F(rotate, every_location_is_reported_and_coverage_adds_up)
 	if (!self->out)
 		SKIP(return, "no /dev/racewatch");
 
-	st = sh_capture(self->out, OUT_MAX,
+	st = e2e_sh_capture(self->out, OUT_MAX,
 			"%s run --kind %s --rotate-ms 50 -w counter0 -w counter1 -w counter2 "
 			"-w counter3 -w counter4 -w counter5 -w counter6 -w counter7 -- %s 3",
 			self->racewatch, variant->kind, self->prog);
@@ -172,7 +150,7 @@ static void attach_with_held_slots(struct __test_metadata *_metadata,
 	ASSERT_LE(0, fd);
 	for (i = 0; i < held; i++)
 		ASSERT_LT(0, rw_watch(fd, pid, 0x10000 + 8 * i, 8, RACEWATCH_KIND_WRITE, 0));
-	*status = sh_capture(self->out, OUT_MAX,
+	*status = e2e_sh_capture(self->out, OUT_MAX,
 			     "%s attach -p %d -d 2 --rotate-ms 50 -w counter0 -w counter1",
 			     self->racewatch, pid);
 	TH_LOG("%s", self->out);

@@ -15,64 +15,9 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "e2e_util.h"
 
 #define OUT_MAX (256 * 1024)
-
-static char bindir[PATH_MAX];
-
-static const char *dir_of_self(void)
-{
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (bindir[0])
-		return bindir;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return ".";
-	exe[n] = '\0';
-	snprintf(bindir, sizeof(bindir), "%s", dirname(exe));
-	return bindir;
-}
-
-/* Run a shell command line; its stdout+stderr into out. Returns the exit status or -1. */
-static int run_cmd(char *out, size_t size, const char *fmt, ...)
-{
-	char cmd[4096];
-	size_t len = 0;
-	va_list ap;
-	FILE *f;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd) - 8, fmt, ap);
-	va_end(ap);
-	strcat(cmd, " 2>&1");
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	while (len < size - 1) {
-		size_t n = fread(out + len, 1, size - 1 - len, f);
-
-		if (!n)
-			break;
-		len += n;
-	}
-	out[len] = '\0';
-	st = pclose(f);
-	if (st == -1 || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
-static int count_of(const char *hay, const char *needle)
-{
-	int n = 0;
-
-	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-		n++;
-	return n;
-}
 
 FIXTURE(run) {
 	char *out;
@@ -97,8 +42,8 @@ FIXTURE_SETUP(run)
 		SKIP(return, "/dev/racewatch is not there (racewatch.ko not loaded)");
 	self->out = malloc(OUT_MAX);
 	ASSERT_NE(NULL, self->out);
-	snprintf(self->racewatch, sizeof(self->racewatch), "%s/../racewatch", dir_of_self());
-	snprintf(self->progs, sizeof(self->progs), "%s/progs", dir_of_self());
+	snprintf(self->racewatch, sizeof(self->racewatch), "%s/../racewatch", e2e_bindir());
+	snprintf(self->progs, sizeof(self->progs), "%s/progs", e2e_bindir());
 	ASSERT_EQ(0, access(self->racewatch, X_OK));
 }
 
@@ -108,7 +53,7 @@ FIXTURE_TEARDOWN(run)
 }
 
 #define RUN(prog, extra)							\
-	run_cmd(self->out, OUT_MAX, "%s run %s -w counter -- %s/%s%s",	\
+	e2e_sh_capture(self->out, OUT_MAX, "%s run %s -w counter -- %s/%s%s",	\
 		self->racewatch, extra, self->progs, prog, variant->opt)
 
 /* Both stacks of the report name worker() in the program's source file. */
@@ -121,7 +66,7 @@ static void expect_counter_report(struct __test_metadata *_metadata, const char 
 	EXPECT_NE(NULL, strstr(out, "(counter, 8 bytes)"));
 	EXPECT_NE(NULL, strstr(out, "Previous "));
 	snprintf(frame, sizeof(frame), " worker %s:", src);
-	EXPECT_LE(2, count_of(out, frame));
+	EXPECT_LE(2, e2e_count_of(out, frame));
 	/* One report per pair of code locations: read/write and write/write. */
 	EXPECT_NE(NULL, strstr(out, " reported (counter: "));
 }
@@ -147,7 +92,7 @@ TEST_F(run, logging_in_the_window_is_still_one_race)
 
 	EXPECT_EQ(66, st);
 	expect_counter_report(_metadata, self->out, "counter_log.c");
-	EXPECT_LE(4, count_of(self->out, "logging\n"));
+	EXPECT_LE(4, e2e_count_of(self->out, "logging\n"));
 }
 
 TEST_F(run, mutex_fix_is_silent)
@@ -199,7 +144,7 @@ TEST_F(run, read_only_sharing_is_silent)
 }
 
 #define RUN_CXX(mode)								\
-	run_cmd(self->out, OUT_MAX, "%s run -w counter -- %s/cxx_counter%s %s",	\
+	e2e_sh_capture(self->out, OUT_MAX, "%s run -w counter -- %s/cxx_counter%s %s",	\
 		self->racewatch, self->progs, variant->opt, mode)
 
 TEST_F(run, cxx_std_thread_race_is_reported)
@@ -208,7 +153,7 @@ TEST_F(run, cxx_std_thread_race_is_reported)
 	EXPECT_EQ(66, RUN_CXX("racy"));
 	EXPECT_NE(NULL, strstr(self->out, "WARNING: DATA RACE"));
 	EXPECT_NE(NULL, strstr(self->out, "(counter, 8 bytes)"));
-	EXPECT_LE(2, count_of(self->out, "cxx_counter.cc:"));
+	EXPECT_LE(2, e2e_count_of(self->out, "cxx_counter.cc:"));
 	TH_LOG("%s", self->out);
 }
 
@@ -261,9 +206,9 @@ TEST_F(run, record_and_replay_give_the_same_verdict)
 
 	ASSERT_LE(0, fd);
 	close(fd);
-	EXPECT_EQ(66, run_cmd(self->out, OUT_MAX, "%s run -w counter --record %s -- %s/racy_counter%s",
+	EXPECT_EQ(66, e2e_sh_capture(self->out, OUT_MAX, "%s run -w counter --record %s -- %s/racy_counter%s",
 			      self->racewatch, rec, self->progs, variant->opt));
-	EXPECT_EQ(66, run_cmd(self->out, OUT_MAX, "%s replay %s", self->racewatch, rec));
+	EXPECT_EQ(66, e2e_sh_capture(self->out, OUT_MAX, "%s replay %s", self->racewatch, rec));
 	expect_counter_report(_metadata, self->out, "racy_counter.c");
 	unlink(rec);
 }
@@ -275,13 +220,13 @@ TEST_F(run, bad_watches_are_refused_clearly)
 	EXPECT_EQ(1, RUN("racy_counter", "-w no_such_symbol_here"));
 	EXPECT_NE(NULL, strstr(self->out, "no_such_symbol_here"));
 	/* A length that is not 1, 2, 4 or 8. */
-	EXPECT_EQ(2, run_cmd(self->out, OUT_MAX, "%s run -w counter:3 -- %s/racy_counter",
+	EXPECT_EQ(2, e2e_sh_capture(self->out, OUT_MAX, "%s run -w counter:3 -- %s/racy_counter",
 			     self->racewatch, self->progs));
 	/* No program. */
-	EXPECT_EQ(2, run_cmd(self->out, OUT_MAX, "%s run -w counter", self->racewatch));
+	EXPECT_EQ(2, e2e_sh_capture(self->out, OUT_MAX, "%s run -w counter", self->racewatch));
 	EXPECT_NE(NULL, strstr(self->out, "no program"));
 	/* A program that does not exist. */
-	EXPECT_EQ(1, run_cmd(self->out, OUT_MAX, "%s run -w counter -- /nonexistent/prog",
+	EXPECT_EQ(1, e2e_sh_capture(self->out, OUT_MAX, "%s run -w counter -- /nonexistent/prog",
 			     self->racewatch));
 	EXPECT_NE(NULL, strstr(self->out, "/nonexistent/prog"));
 }

@@ -23,26 +23,10 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "e2e_util.h"
 
 #define OUT_MAX		(256 * 1024)
 #define FIELD		"128"	/* progs/shm_race's counter */
-
-static char bindir[PATH_MAX];
-
-static const char *dir_of_self(void)
-{
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (bindir[0])
-		return bindir;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return ".";
-	exe[n] = '\0';
-	snprintf(bindir, sizeof(bindir), "%s", dirname(exe));
-	return bindir;
-}
 
 /* Start argv[0] with stdout and stderr into @out_path (or a pipe into *rd). */
 static pid_t start(char *const argv[], const char *out_path, FILE **rd)
@@ -115,15 +99,6 @@ static bool wait_for(const char *path, char *buf, size_t size, const char *needl
 	return false;
 }
 
-static int count_of(const char *hay, const char *needle)
-{
-	int n = 0;
-
-	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-		n++;
-	return n;
-}
-
 /* Reports whose text (up to the closing line) does not mention @who. */
 static int reports_without(const char *out, const char *who)
 {
@@ -158,8 +133,8 @@ FIXTURE_SETUP(shm)
 		SKIP(return, "/dev/racewatch is not there (racewatch.ko not loaded)");
 	self->out = malloc(OUT_MAX);
 	ASSERT_NE(NULL, self->out);
-	snprintf(self->racewatch, sizeof(self->racewatch), "%s/../racewatch", dir_of_self());
-	snprintf(self->prog, sizeof(self->prog), "%s/progs/shm_race", dir_of_self());
+	snprintf(self->racewatch, sizeof(self->racewatch), "%s/../racewatch", e2e_bindir());
+	snprintf(self->prog, sizeof(self->prog), "%s/progs/shm_race", e2e_bindir());
 	snprintf(self->name, sizeof(self->name), "/rw_e2e_shm_%d", getpid());
 	snprintf(self->log, sizeof(self->log), "/tmp/rw_e2e_shm_%d.log", getpid());
 	ASSERT_EQ(0, access(self->racewatch, X_OK));
@@ -205,7 +180,7 @@ TEST_F(shm, run_unsynchronized_processes_race_and_both_are_named)
 	EXPECT_NE(NULL, strstr(self->out, "(shm_reader)"));
 	EXPECT_NE(NULL, strstr(self->out, "(shm:/rw_e2e_shm_"));
 	/* each report names the worker of progs/shm_race.c on both sides */
-	EXPECT_LE(2, count_of(self->out, " worker shm_race.c:"));
+	EXPECT_LE(2, e2e_count_of(self->out, " worker shm_race.c:"));
 }
 
 TEST_F(shm, run_process_shared_mutex_gives_no_report)
