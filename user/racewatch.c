@@ -435,6 +435,45 @@ cleanup:
 	return ret;
 }
 
+/*
+ * Feed the session until Ctrl-C, SECONDS have passed (0: no limit), the
+ * process behind pidfd exits (-1: none) or COUNT records were read (0: no
+ * limit); then print the summary. Returns the command's exit status: 66 if a
+ * race was reported, 0 if none, 1 on failure.
+ */
+static int follow_session(struct rw_session *s, int pidfd, pid_t pid, double seconds, long count)
+{
+	struct rw_session_stats st;
+	double deadline = seconds > 0 ? now_s() + seconds : 0;
+	int err;
+
+	err = install_signals();
+	if (err)
+		return 1;
+	while (!exiting) {
+		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+		err = rw_session__poll(s, 50);
+		if (err && err != -EINTR)
+			return 1;
+		if (count) {
+			rw_session__stats(s, &st);
+			if ((long)st.records >= count)
+				break;
+		}
+		if (pidfd >= 0 && poll(&pfd, 1, 0) == 1) {
+			fprintf(stderr, "racewatch: process %d exited\n", pid);
+			break;
+		}
+		if (deadline && now_s() >= deadline)
+			break;
+	}
+	if (rw_session__finish(s))
+		return 1;
+	rw_session__stats(s, &st);
+	return st.races ? 66 : 0;
+}
+
 /* ---- attach ----------------------------------------------------------------------------------- */
 
 static struct attach_env {
@@ -523,9 +562,7 @@ static int cmd_attach(int argc, char **argv)
 	static const struct argp argp = { attach_opts, attach_parse, NULL, attach_doc };
 	struct attach_env *env = &attach_env;
 	struct rw_session *s = NULL;
-	struct rw_session_stats st;
 	int pidfd = -1, err, i, ret = 1;
-	double deadline = 0;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, env))
 		return 2;
@@ -547,35 +584,7 @@ static int cmd_attach(int argc, char **argv)
 		if (err)
 			goto cleanup;
 	}
-	err = install_signals();
-	if (err)
-		goto cleanup;
-	if (env->duration > 0)
-		deadline = now_s() + env->duration;
-
-	while (!exiting) {
-		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-
-		err = rw_session__poll(s, 50);
-		if (err && err != -EINTR)
-			goto cleanup;
-		if (env->count) {
-			rw_session__stats(s, &st);
-			if ((long)st.records >= env->count)
-				break;
-		}
-		if (poll(&pfd, 1, 0) == 1) {
-			fprintf(stderr, "racewatch: process %d exited\n", env->pid);
-			break;
-		}
-		if (deadline && now_s() >= deadline)
-			break;
-	}
-	err = rw_session__finish(s);
-	if (err)
-		goto cleanup;
-	rw_session__stats(s, &st);
-	ret = st.races ? 66 : 0;
+	ret = follow_session(s, pidfd, env->pid, env->duration, env->count);
 cleanup:
 	if (pidfd >= 0)
 		close(pidfd);
@@ -776,9 +785,7 @@ static int cmd_watch(int argc, char **argv)
 	static const struct argp argp = { watch_opts, watch_parse, NULL, watch_doc };
 	struct watch_env *env = &watch_env;
 	struct rw_session *s = NULL;
-	struct rw_session_stats st;
 	struct rw_shm_target t;
-	double deadline = 0;
 	int err, ret = 1;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, env))
@@ -803,23 +810,7 @@ static int cmd_watch(int argc, char **argv)
 	err = rw_session__watch_shm(s, &t, env->scope);
 	if (err)
 		goto cleanup;
-	err = install_signals();
-	if (err)
-		goto cleanup;
-	if (env->duration > 0)
-		deadline = now_s() + env->duration;
-	while (!exiting) {
-		err = rw_session__poll(s, 50);
-		if (err && err != -EINTR)
-			goto cleanup;
-		if (deadline && now_s() >= deadline)
-			break;
-	}
-	err = rw_session__finish(s);
-	if (err)
-		goto cleanup;
-	rw_session__stats(s, &st);
-	ret = st.races ? 66 : 0;
+	ret = follow_session(s, -1, 0, env->duration, 0);
 cleanup:
 	rw_session__free(s);
 	close_output(&env->c);
