@@ -27,6 +27,7 @@
 #include "launch.h"
 #include "session.h"
 #include "shmtarget.h"
+#include "watchreq.h"
 
 #define MAX_WATCHES 64
 
@@ -50,164 +51,9 @@ static int install_signals(void)
 	return 0;
 }
 
-/* ---- watch specifications ------------------------------------------------------------------ */
+/* ---- options shared by run, attach, watch and replay (user/lib/watchreq.c) -------------------- */
 
-struct watch_spec {
-	const char *text;	/* as the user wrote it */
-	__u64 addr;
-	__u32 len;
-};
-
-static int parse_addr_spec(const char *s, struct watch_spec *w)
-{
-	char *end;
-	unsigned long long v;
-	bool has_len;
-
-	w->text = s;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || strncmp(s, "0x", 2)) {
-		fprintf(stderr, "racewatch: '%s': expected 0xADDR[:LEN]\n", s);
-		return -EINVAL;
-	}
-	w->addr = v;
-	w->len = 8;
-	has_len = *end == ':';
-	if (has_len) {
-		const char *l = end + 1;
-
-		v = strtoull(l, &end, 0);
-		if (end == l || *end) {
-			fprintf(stderr, "racewatch: '%s': LEN must be 1, 2, 4 or 8\n", s);
-			return -EINVAL;
-		}
-		w->len = v;
-	} else if (*end) {
-		fprintf(stderr, "racewatch: '%s': expected 0xADDR[:LEN]\n", s);
-		return -EINVAL;
-	}
-	if (w->len != 1 && w->len != 2 && w->len != 4 && w->len != 8) {
-		fprintf(stderr, "racewatch: '%s': LEN must be 1, 2, 4 or 8\n", s);
-		return -EINVAL;
-	}
-	if (w->addr & (w->len - 1)) {
-		fprintf(stderr, "racewatch: '%s': address not aligned to %u bytes%s\n", s, w->len,
-			has_len ? "" : " (give a smaller :LEN)");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int parse_kind(const char *s, __u32 *kind)
-{
-	if (!strcmp(s, "rw"))
-		*kind = RACEWATCH_KIND_RW;
-	else if (!strcmp(s, "write"))
-		*kind = RACEWATCH_KIND_WRITE;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-/* ---- options shared by run, attach and replay ------------------------------------------------ */
-
-struct common_env {
-	const char *specs[MAX_WATCHES];
-	int nr_specs;
-	struct rw_session_opts so;
-	const char *output;
-};
-
-enum {
-	OPT_RECORD = 0x100,
-	OPT_WINDOW,
-	OPT_ROTATE,
-	OPT_SHM,
-	OPT_SHMID,
-	OPT_OFFSET,
-	OPT_LEN,
-};
-
-#define COMMON_OPTIONS								\
-	{ "format", 'f', "text|json", 0, "Report format (default text)" },		\
-	{ "output", 'o', "FILE", 0, "Write reports to FILE instead of stdout" },	\
-	{ "kind", 'k', "rw|write", 0,						\
-	  "Accesses to trap: reads and writes (default; two debug registers per "	\
-	  "location), or writes only (one)" },					\
-	{ "raw", 'r', NULL, 0, "Print every access record instead of detecting races" }, \
-	{ "record", OPT_RECORD, "FILE", 0, "Record the detector's input to FILE (racewatch replay)" }, \
-	{ "window", OPT_WINDOW, "MS", 0, "Reorder window in milliseconds (default 20)" }, \
-	{ "rotate-ms", OPT_ROTATE, "MS", 0,						\
-	  "When the locations need more debug registers than are free, rotate the "	\
-	  "armed set every MS milliseconds (default 50)" },				\
-	{ "verbose", 'v', NULL, 0, "Say what is armed and attached; libbpf debug output" }
-
-static int common_parse(struct common_env *env, int key, char *arg, struct argp_state *state)
-{
-	char *end;
-	long v;
-
-	switch (key) {
-	case 'w':
-		if (env->nr_specs == MAX_WATCHES)
-			argp_error(state, "at most %d watches", MAX_WATCHES);
-		if (!strncmp(arg, "0x", 2)) {
-			struct watch_spec w;
-
-			if (parse_addr_spec(arg, &w))
-				argp_error(state, "invalid watch '%s'", arg);
-		} else if (strchr(arg, ':')) {
-			const char *l = strrchr(arg, ':') + 1;
-
-			if (strcmp(l, "1") && strcmp(l, "2") && strcmp(l, "4") && strcmp(l, "8"))
-				argp_error(state, "'%s': LEN must be 1, 2, 4 or 8", arg);
-		}
-		env->specs[env->nr_specs++] = arg;
-		return 0;
-	case 'f':
-		if (!strcmp(arg, "text"))
-			env->so.format = RW_FORMAT_TEXT;
-		else if (!strcmp(arg, "json"))
-			env->so.format = RW_FORMAT_JSON;
-		else
-			argp_error(state, "--format is text or json, not '%s'", arg);
-		return 0;
-	case 'o':
-		env->output = arg;
-		return 0;
-	case 'k':
-		if (parse_kind(arg, &env->so.kind))
-			argp_error(state, "--kind is rw or write, not '%s'", arg);
-		return 0;
-	case 'r':
-		env->so.raw = true;
-		return 0;
-	case OPT_RECORD:
-		env->so.record_path = arg;
-		return 0;
-	case OPT_WINDOW:
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (errno || *end || v <= 0 || v > 60000)
-			argp_error(state, "--window is 1..60000 ms, not '%s'", arg);
-		env->so.reorder_ns = (__u64)v * 1000000;
-		return 0;
-	case OPT_ROTATE:
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (errno || *end || v < 1 || v > 60000)
-			argp_error(state, "--rotate-ms is 1..60000 ms, not '%s'", arg);
-		env->so.rotate_ms = v;
-		return 0;
-	case 'v':
-		env->so.verbose = true;
-		return 0;
-	}
-	return ARGP_ERR_UNKNOWN;
-}
-
-static int open_output(struct common_env *env)
+static int open_output(struct rw_watchreq *env)
 {
 	env->so.sz = sizeof(env->so);
 	env->so.out = stdout;
@@ -221,7 +67,7 @@ static int open_output(struct common_env *env)
 	return 0;
 }
 
-static void close_output(struct common_env *env)
+static void close_output(struct rw_watchreq *env)
 {
 	if (env->so.out && env->so.out != stdout)
 		fclose(env->so.out);
@@ -238,7 +84,7 @@ static double now_s(void)
 /* ---- run -------------------------------------------------------------------------------------- */
 
 static struct run_env {
-	struct common_env c;
+	struct rw_watchreq c;
 	char **argv;
 	const char *shm[MAX_WATCHES];
 	int nr_shm;
@@ -277,10 +123,10 @@ static const char run_doc[] =
 
 static const struct argp_option run_opts[] = {
 	{ "watch", 'w', "SYM[+OFF][:LEN]", 0, "Location to watch (repeatable)" },
-	{ "shm", OPT_SHM, "NAME[+OFF][:LEN]", 0,
+	{ "shm", RW_OPT_SHM, "NAME[+OFF][:LEN]", 0,
 	  "Field of a shared-memory segment (POSIX shm NAME, or a file PATH) to watch in "
 	  "every process of the run that maps it (repeatable)" },
-	COMMON_OPTIONS,
+	RW_WATCHREQ_COMMON_OPTIONS,
 	{},
 };
 
@@ -300,7 +146,7 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 		if (!env->c.nr_specs && !env->nr_shm)
 			argp_error(state, "at least one -w or --shm location is needed");
 		return 0;
-	case OPT_SHM: {
+	case RW_OPT_SHM: {
 		char name[256];
 		__u64 off;
 		__u32 len;
@@ -313,7 +159,7 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	}
 	}
-	return common_parse(&env->c, key, arg, state);
+	return rw_watchreq__parse_common(&env->c, key, arg, state);
 }
 
 /*
@@ -474,129 +320,41 @@ static int follow_session(struct rw_session *s, int pidfd, pid_t pid, double sec
 	return st.races ? 66 : 0;
 }
 
-/* ---- attach ----------------------------------------------------------------------------------- */
-
-static struct attach_env {
-	struct common_env c;
-	pid_t pid;
-	long count;
-	double duration;
-} attach_env;
-
-static const char attach_doc[] =
-"Watch locations of a running process and report its data races.\n"
-"\n"
-"USAGE: racewatch attach -p PID -w SYM[+OFF][:LEN]|0xADDR[:LEN]... [OPTIONS]\n"
-"\v"
-"Every thread of PID (and every thread it creates later) gets a hardware\n"
-"watchpoint on each location, and its synchronization is traced from now on.\n"
-"The process is not stopped or changed. racewatch runs until the process\n"
-"exits, Ctrl-C, or --duration; then it prints the summary and disarms\n"
-"everything. Synchronization that happened before the attach is not seen, so\n"
-"the first accesses after it may be reported against each other.\n"
-"\n"
-"With --raw, each access is printed as one line of key=value fields (time_ns\n"
-"seq watch pid tid comm cpu access addr len value ip sp stack) and nothing is\n"
-"detected.\n"
-"\n"
-"Exit status: 66 if a race was reported, 0 otherwise, 1 on failure.\n"
-"\n"
-"EXAMPLES:\n"
-"    racewatch attach -p 4242 -w counter\n"
-"        report races on the global 'counter' of process 4242\n"
-"    racewatch attach -p 4242 -w 0x55d0c0a04010 --raw -c 100\n"
-"        print the first 100 reads and writes of the 8 bytes at that address\n"
-"    racewatch attach -p 4242 -w 0x55d0c0a04010:4 --kind write --raw -d 10\n"
-"        writes only, to 4 bytes, for 10 seconds\n";
-
-static const struct argp_option attach_opts[] = {
-	{ "pid", 'p', "PID", 0, "Process to watch" },
-	{ "watch", 'w', "SYM|0xADDR[:LEN]", 0, "Location to watch (repeatable)" },
-	{ "count", 'c', "N", 0, "With --raw: stop after N records" },
-	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS" },
-	COMMON_OPTIONS,
-	{},
-};
-
-static error_t attach_parse(int key, char *arg, struct argp_state *state)
-{
-	struct attach_env *env = state->input;
-	char *end;
-
-	switch (key) {
-	case 'p':
-		errno = 0;
-		env->pid = strtol(arg, &end, 10);
-		if (errno || *end || env->pid <= 0)
-			argp_error(state, "invalid PID '%s'", arg);
-		return 0;
-	case 'c':
-		errno = 0;
-		env->count = strtol(arg, &end, 10);
-		if (errno || *end || env->count <= 0)
-			argp_error(state, "invalid count '%s'", arg);
-		return 0;
-	case 'd':
-		errno = 0;
-		env->duration = strtod(arg, &end);
-		if (errno || *end || env->duration <= 0)
-			argp_error(state, "invalid duration '%s'", arg);
-		return 0;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		return 0;
-	case ARGP_KEY_END:
-		if (!env->pid)
-			argp_error(state, "-p PID is required");
-		if (!env->c.nr_specs)
-			argp_error(state, "at least one -w location is needed");
-		if (env->count && !env->c.so.raw)
-			argp_error(state, "--count needs --raw");
-		return 0;
-	}
-	return common_parse(&env->c, key, arg, state);
-}
+/* ---- attach ---------------------------------------------------------------------------------- */
 
 static int cmd_attach(int argc, char **argv)
 {
-	static const struct argp argp = { attach_opts, attach_parse, NULL, attach_doc };
-	struct attach_env *env = &attach_env;
+	struct rw_watchreq r;
 	struct rw_session *s = NULL;
-	int pidfd = -1, err, i, ret = 1;
+	int pidfd = -1, err, ret = 1;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, env))
-		return 2;
-	if (open_output(&env->c))
+	rw_watchreq__parse(&r, RW_CMD_ATTACH, argc, argv, 0, NULL);
+	if (open_output(&r))
 		return 1;
-	pidfd = syscall(SYS_pidfd_open, env->pid, 0);
+	pidfd = syscall(SYS_pidfd_open, r.pid, 0);
 	if (pidfd < 0) {
-		fprintf(stderr, "racewatch: process %d: %s\n", env->pid, strerror(errno));
+		fprintf(stderr, "racewatch: process %d: %s\n", r.pid, strerror(errno));
 		goto cleanup;
 	}
-	err = rw_session__new(&env->c.so, &s);
+	err = rw_session__new(&r.so, &s);
 	if (err)
 		goto cleanup;
-	err = rw_session__add_pid(s, env->pid);
+	err = rw_watchreq__start(&r, s);
 	if (err)
 		goto cleanup;
-	for (i = 0; i < env->c.nr_specs; i++) {
-		err = rw_session__watch(s, env->pid, env->c.specs[i]);
-		if (err)
-			goto cleanup;
-	}
-	ret = follow_session(s, pidfd, env->pid, env->duration, env->count);
+	ret = follow_session(s, pidfd, r.pid, r.duration, r.count);
 cleanup:
 	if (pidfd >= 0)
 		close(pidfd);
 	rw_session__free(s);
-	close_output(&env->c);
+	close_output(&r);
 	return ret;
 }
 
 /* ---- replay ----------------------------------------------------------------------------------- */
 
 static struct replay_env {
-	struct common_env c;
+	struct rw_watchreq c;
 	const char *path;
 } replay_env;
 
@@ -635,7 +393,7 @@ static error_t replay_parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "which recording? (racewatch replay FILE)");
 		return 0;
 	}
-	return common_parse(&env->c, key, arg, state);
+	return rw_watchreq__parse_common(&env->c, key, arg, state);
 }
 
 static __u64 replay_races;
@@ -668,152 +426,29 @@ static int cmd_replay(int argc, char **argv)
 	return replay_races ? 66 : 0;
 }
 
-/* ---- watch ------------------------------------------------------------------------------------ */
-
-static struct watch_env {
-	struct common_env c;
-	const char *shm;
-	int shmid;
-	bool has_shmid;
-	__u64 offset;
-	__u32 len;
-	pid_t scope;
-	double duration;
-} watch_env = { .len = 8 };
-
-static const char watch_doc[] =
-"Watch a field of a shared-memory segment in every process that maps it.\n"
-"\n"
-"USAGE: racewatch watch --shm NAME|PATH | --shmid ID  --offset OFF [--len N] [OPTIONS]\n"
-"\v"
-"The segment is a POSIX shm object (NAME, as given to shm_open; it may not\n"
-"exist yet: the first process that maps a segment of that name binds the\n"
-"watch to it), any shared file mapping (PATH), or a System V segment (ID).\n"
-"Every process that maps the field now gets a hardware watchpoint on it at its\n"
-"own address; processes that map it later (mmap, shmat, mremap, fork) are\n"
-"armed before they touch it; unmapping, exec and exit disarm. Processes the\n"
-"caller may not ptrace are skipped and counted. Their synchronization is\n"
-"traced from the moment they are seen (mapping it now, or at their first\n"
-"access): locks taken in a process before that are not seen.\n"
-"Races are reported as they are found, naming both processes; Ctrl-C (or\n"
-"--duration) prints the summary and disarms everything.\n"
-"\n"
-"Exit status: 66 if a race was reported, 0 otherwise, 1 on failure, 2 on bad\n"
-"usage.\n"
-"\n"
-"EXAMPLES:\n"
-"    racewatch watch --shm /orders --offset 64 --len 8\n"
-"        every process mapping /dev/shm/orders, the 8 bytes at offset 64\n"
-"    racewatch watch --shmid 32769 --offset 0 --len 4 --kind write -d 60\n"
-"        writes to the first 4 bytes of System V segment 32769, for a minute\n";
-
-static const struct argp_option watch_opts[] = {
-	{ "shm", OPT_SHM, "NAME|PATH", 0, "POSIX shm object name or path of a shared file" },
-	{ "shmid", OPT_SHMID, "ID", 0, "System V shared memory segment id" },
-	{ "offset", OPT_OFFSET, "OFF", 0, "Byte offset of the field (aligned to its length)" },
-	{ "len", OPT_LEN, "N", 0, "Field length: 1, 2, 4 or 8 (default 8)" },
-	{ "pid", 'p', "PID", 0, "Only this process and its descendants (default: all)" },
-	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS" },
-	COMMON_OPTIONS,
-	{},
-};
-
-static error_t watch_parse(int key, char *arg, struct argp_state *state)
-{
-	struct watch_env *env = state->input;
-	unsigned long long v;
-	char *end;
-
-	switch (key) {
-	case OPT_SHM:
-		env->shm = arg;
-		return 0;
-	case OPT_SHMID:
-		errno = 0;
-		v = strtoull(arg, &end, 0);
-		if (errno || *end || end == arg || v > INT32_MAX)
-			argp_error(state, "invalid --shmid '%s'", arg);
-		env->shmid = v;
-		env->has_shmid = true;
-		return 0;
-	case OPT_OFFSET:
-		errno = 0;
-		v = strtoull(arg, &end, 0);
-		if (errno || *end || end == arg)
-			argp_error(state, "invalid --offset '%s'", arg);
-		env->offset = v;
-		return 0;
-	case OPT_LEN:
-		errno = 0;
-		v = strtoull(arg, &end, 0);
-		if (errno || *end || (v != 1 && v != 2 && v != 4 && v != 8))
-			argp_error(state, "--len is 1, 2, 4 or 8, not '%s'", arg);
-		env->len = v;
-		return 0;
-	case 'p':
-		errno = 0;
-		v = strtoull(arg, &end, 10);
-		if (errno || *end || !v || v > INT32_MAX)
-			argp_error(state, "invalid PID '%s'", arg);
-		env->scope = v;
-		return 0;
-	case 'd':
-		errno = 0;
-		env->duration = strtod(arg, &end);
-		if (errno || *end || env->duration <= 0)
-			argp_error(state, "invalid duration '%s'", arg);
-		return 0;
-	case 'w':
-		argp_error(state, "watch takes --shm or --shmid, not -w (see racewatch attach)");
-		return 0;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		return 0;
-	case ARGP_KEY_END:
-		if (!env->shm == !env->has_shmid)
-			argp_error(state, "give one of --shm NAME|PATH and --shmid ID");
-		if (env->offset & (env->len - 1))
-			argp_error(state, "--offset %llu is not aligned to --len %u",
-				   (unsigned long long)env->offset, env->len);
-		return 0;
-	}
-	return common_parse(&env->c, key, arg, state);
-}
+/* ---- watch ----------------------------------------------------------------------------------- */
 
 static int cmd_watch(int argc, char **argv)
 {
-	static const struct argp argp = { watch_opts, watch_parse, NULL, watch_doc };
-	struct watch_env *env = &watch_env;
+	struct rw_watchreq r;
 	struct rw_session *s = NULL;
-	struct rw_shm_target t;
 	int err, ret = 1;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, env))
-		return 2;
-	if (env->has_shmid)
-		err = rw_shm__resolve_sysv(env->shmid, env->offset, env->len, &t);
-	else
-		err = rw_shm__resolve(env->shm, env->offset, env->len, false, &t);
-	if (err) {
-		fprintf(stderr, "racewatch: %s%s: %s\n", env->has_shmid ? "--shmid " : "",
-			env->has_shmid ? "" : env->shm,
-			err == -EINVAL ? "bad segment, or offset/length outside it" : strerror(-err));
-		return 1;
-	}
-	if (open_output(&env->c))
+	rw_watchreq__parse(&r, RW_CMD_WATCH, argc, argv, 0, NULL);
+	if (open_output(&r))
 		return 1;
 	/* fork children keep the mapping (and are armed): trace them from their fork */
-	env->c.so.follow_children = true;
-	err = rw_session__new(&env->c.so, &s);
+	r.so.follow_children = true;
+	err = rw_session__new(&r.so, &s);
 	if (err)
 		goto cleanup;
-	err = rw_session__watch_shm(s, &t, env->scope);
+	err = rw_watchreq__start(&r, s);
 	if (err)
 		goto cleanup;
-	ret = follow_session(s, -1, 0, env->duration, 0);
+	ret = follow_session(s, -1, 0, r.duration, 0);
 cleanup:
 	rw_session__free(s);
-	close_output(&env->c);
+	close_output(&r);
 	return ret;
 }
 
