@@ -333,12 +333,17 @@ static void rw_engine__on_race(void *ctx, struct rw_loc *loc, struct rw_access *
 		fflush(e->out);
 	}
 	if (e->o.on_report) {
+		char *json = e->o.format == RW_FORMAT_JSON ? text :
+			     rw_report__race(RW_FORMAT_JSON, r->id, loc, cur, prev);
+
 		info = (struct rw_race_info){
 			.id = r->id, .location = loc->name, .cur_tid = cur->tid,
 			.prev_tid = prev->tid, .cur_write = cur->write, .prev_write = prev->write,
-			.text = text,
+			.text = text, .json = json ? json : "",
 		};
 		e->o.on_report(e->o.ctx, &info);
+		if (json != text)
+			free(json);
 	}
 	free(text);
 }

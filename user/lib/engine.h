@@ -122,6 +122,7 @@ struct rw_engine;
  * @cur_write: the current access is a write
  * @prev_write: the previous access is a write
  * @text: the report as printed (text or one JSON line), NUL-terminated
+ * @json: the report as one JSON line (the same as @text with RW_FORMAT_JSON)
  */
 struct rw_race_info {
 	__u64 id;
@@ -131,6 +132,7 @@ struct rw_race_info {
 	bool cur_write;
 	bool prev_write;
 	const char *text;
+	const char *json;
 };
 
 typedef void (*rw_report_fn)(void *ctx, const struct rw_race_info *info);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +38,9 @@
  * @armed_since: when it was armed last
  * @armed_ns: time armed before @armed_since
  * @arms: times armed
+ * @watch: the watch group it belongs to (rw_session__begin_watch())
+ * @hits: access records read (the session caller's thread only)
+ * @removed: taken away by rw_session__unwatch()
  */
 struct rw_sloc {
 	pid_t pid;
@@ -51,6 +55,33 @@ struct rw_sloc {
 	__u64 armed_since;
 	__u64 armed_ns;
 	__u32 arms;
+	__u32 watch;
+	__u64 hits;
+	bool removed;
+};
+
+/**
+ * struct rw_sfile - a shared-memory watch
+ * @id: the module's watch id
+ * @watch: the watch group it belongs to
+ * @name: its location's name
+ * @removed: taken away by rw_session__unwatch()
+ */
+struct rw_sfile {
+	__u32 id;
+	__u32 watch;
+	char name[RW_WATCH_NAME_LEN];
+	bool removed;
+};
+
+/**
+ * struct rw_idloc - which location a kernel watch id counts hits for
+ * @id: watch id
+ * @loc: index in the session's locations
+ */
+struct rw_idloc {
+	__u32 id;
+	int loc;
 };
 
 /**
@@ -68,11 +99,13 @@ struct rw_retired {
  * @d: its description (@d.name points at @name)
  * @name: copy of the location's name
  * @retire: the location's previous watch id, forgotten later (0: none)
+ * @loc: index of the location
  */
 struct rw_pending {
 	struct rw_watch_desc d;
 	char name[RW_WATCH_NAME_LEN];
 	__u32 retire;
+	int loc;
 };
 
 struct rw_session {
@@ -115,6 +148,14 @@ struct rw_session {
 	struct rw_pending *pending;
 	int nr_pending, cap_pending;
 	int nr_files;		/* file (shared-memory) watches: any process may show up */
+	struct rw_sfile *files;
+	int cap_files;
+	__u32 cur_watch;	/* group of the watches made now (rw_session__begin_watch()) */
+	__u32 last_watch;
+	/* kernel watch id -> location, for hit counts (the caller's thread only) */
+	struct rw_idloc *idlocs;
+	int nr_idlocs, cap_idlocs;
+	__u64 sync_by_op[RW_OP_MAX + 1];
 };
 
 static __u64 now_ns(void)
@@ -198,6 +239,17 @@ static void session_file_pid(struct rw_session *s, pid_t pid)
 
 static void session_sync_ids(struct rw_session *s);
 
+static void session_count_hit(struct rw_session *s, __u32 id)
+{
+	int i;
+
+	for (i = 0; i < s->nr_idlocs; i++)
+		if (s->idlocs[i].id == id) {
+			s->locs[s->idlocs[i].loc].hits++;
+			return;
+		}
+}
+
 static int on_access(void *ctx, const struct racewatch_access *rec)
 {
 	struct rw_session *s = ctx;
@@ -212,6 +264,7 @@ static int on_access(void *ctx, const struct racewatch_access *rec)
 		session_file_pid(s, rec->pid);
 	session_see_pid(s, rec->pid, false);
 	session_sync_ids(s);
+	session_count_hit(s, rec->watch_id);
 	err = rw_engine__push(s->eng, rec, rec->size);
 	if (err && !s->err)
 		s->err = err;
@@ -224,6 +277,8 @@ static int on_sync(void *ctx, const struct rw_sync_event *ev)
 	int err;
 
 	s->syncs++;
+	if (ev->op <= RW_OP_MAX)
+		s->sync_by_op[ev->op]++;
 	if (ev->op == RW_OP_FORK)
 		session_see_pid(s, ev->arg, false);
 	else if (ev->op == RW_OP_EXEC)
@@ -314,6 +369,8 @@ int rw_session__new(const struct rw_session_opts *opts, struct rw_session **out)
 			.reorder_ns = s->o.reorder_ns,
 			.record_path = s->o.record_path,
 			.drain_only = true,	/* two rings, read one after the other */
+			.on_report = s->o.on_report,
+			.ctx = s->o.report_ctx,
 		};
 
 		s->eng = rw_engine__new(&eo);
@@ -399,15 +456,27 @@ static void session_retire(struct rw_session *s, __u32 id)
 	};
 }
 
+static void session_forget_idloc(struct rw_session *s, __u32 id)
+{
+	int i;
+
+	for (i = 0; i < s->nr_idlocs; i++)
+		if (s->idlocs[i].id == id) {
+			s->idlocs[i] = s->idlocs[--s->nr_idlocs];
+			return;
+		}
+}
+
 static void session_forget_retired(struct rw_session *s, __u64 drained_ns)
 {
 	int i, j;
 
 	pthread_mutex_lock(&s->lock);
 	for (i = j = 0; i < s->nr_retired; i++) {
-		if (s->retired[i].after_ns <= drained_ns)
+		if (s->retired[i].after_ns <= drained_ns) {
 			rw_engine__remove_watch(s->eng, s->retired[i].id);
-		else
+			session_forget_idloc(s, s->retired[i].id);
+		} else
 			s->retired[j++] = s->retired[i];
 	}
 	s->nr_retired = j;
@@ -426,6 +495,8 @@ static void session_apply_pending(struct rw_session *s)
 		err = rw_engine__add_watch(s->eng, &p->d);
 		if (err && !s->err)
 			s->err = err;
+		if (!grow((void **)&s->idlocs, &s->cap_idlocs, s->nr_idlocs, sizeof(*s->idlocs)))
+			s->idlocs[s->nr_idlocs++] = (struct rw_idloc){ .id = p->d.id, .loc = p->loc };
 		if (p->retire)
 			session_retire(s, p->retire);
 	}
@@ -479,6 +550,7 @@ static int session_arm(struct rw_session *s, struct rw_sloc *l)
 		p->d.len = l->len;
 		snprintf(p->name, sizeof(p->name), "%s", l->name);
 		p->retire = l->eng_id;
+		p->loc = l - s->locs;
 		l->eng_id = w.id;
 		__atomic_store_n(&s->nr_pending_now, s->nr_pending, __ATOMIC_SEQ_CST);
 	}
@@ -717,6 +789,7 @@ int rw_session__watch(struct rw_session *s, pid_t pid, const char *spec)
 	l->pid = pid;
 	l->addr = addr;
 	l->len = len;
+	l->watch = s->cur_watch;
 	snprintf(l->name, sizeof(l->name), "%s", name ? name : spec);
 
 	/* Already rotating: it waits for its turn like the others. */
@@ -765,6 +838,9 @@ static int session_location(struct rw_session *s, int i, struct rw_session_loc *
 	out->arms = l->arms;
 	out->armed = l->id != 0;
 	out->gone = l->gone;
+	out->watch = l->watch;
+	out->hits = l->hits;
+	out->removed = l->removed;
 	return 0;
 }
 
@@ -841,12 +917,22 @@ void rw_session__stats(struct rw_session *s, struct rw_session_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->records = s->records;
 	st->syncs = s->syncs;
-	if (s->dev && !kdev__stats(s->dev, &ks))
+	if (s->dev && !kdev__stats(s->dev, &ks)) {
 		st->kdev_dropped = ks.dropped;
+		st->armed_threads = ks.armed_threads;
+	}
 	if (s->sync)
 		st->sync_dropped = sync_source__drops(s->sync);
-	if (s->eng)
-		st->races = rw_engine__races(s->eng);
+	if (s->eng) {
+		struct rw_engine_stats es;
+
+		rw_engine__stats(s->eng, &es);
+		st->races = es.races;
+		st->race_events = es.race_events;
+		st->late = es.late;
+	}
+	memcpy(st->sync_by_op, s->sync_by_op, sizeof(st->sync_by_op));
+	st->files = s->nr_files;
 	pthread_mutex_lock(&s->lock);
 	st->locations = s->nr_locs;
 	st->rotations = s->rotations;
@@ -882,6 +968,7 @@ static void session_print_coverage(struct rw_session *s)
 			fprintf(stderr, "racewatch:   coverage %s %.1f%% (armed %u times, %.3f of "
 				"%.3f s)%s\n", c.name, 100 * share, c.arms, c.armed_ns / 1e9,
 				c.run_ns / 1e9,
+				s->locs[i].removed ? " (unwatched)" :
 				c.gone && s->locs[i].gone_err != -ESRCH ? " (stopped: see above)" :
 				c.gone ? " (until its process was gone)" : "");
 	}
@@ -934,6 +1021,8 @@ void rw_session__free(struct rw_session *s)
 	free(s->locs);
 	free(s->retired);
 	free(s->pending);
+	free(s->files);
+	free(s->idlocs);
 	pthread_cond_destroy(&s->wake);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -943,9 +1032,13 @@ int rw_session__watch_shm(struct rw_session *s, const struct rw_shm_target *t, p
 {
 	struct racewatch_watch_file w;
 	struct rw_watch_desc d;
+	struct rw_sfile *f;
 	pid_t pids[256];
 	int err, n, i;
 
+	err = grow((void **)&s->files, &s->cap_files, s->nr_files, sizeof(*s->files));
+	if (err)
+		return err;
 	err = rw_shm__watch(kdev__fd(s->dev), t, s->o.kind, scope, &w);
 	if (err) {
 		fprintf(stderr, "racewatch: watch %s (%u bytes): %s\n", t->name, t->len,
@@ -953,7 +1046,11 @@ int rw_session__watch_shm(struct rw_session *s, const struct rw_shm_target *t, p
 			kdev__watch_strerror(err));
 		return err;
 	}
-	s->nr_files++;
+	f = &s->files[s->nr_files++];
+	memset(f, 0, sizeof(*f));
+	f->id = w.id;
+	f->watch = s->cur_watch;
+	snprintf(f->name, sizeof(f->name), "%s", t->name);
 	if (w.skipped)
 		fprintf(stderr, "racewatch: %s: %u process(es) map it but cannot be traced "
 			"(no CAP_SYS_PTRACE over them): skipped\n", t->name, w.skipped);
@@ -980,4 +1077,83 @@ int rw_session__watch_shm(struct rw_session *s, const struct rw_shm_target *t, p
 		fprintf(stderr, "racewatch: %s: watch %u armed in %u process(es)%s\n", t->name,
 			w.id, w.processes, t->by_name ? " (bound by name when mapped)" : "");
 	return 0;
+}
+
+__u32 rw_session__begin_watch(struct rw_session *s)
+{
+	s->cur_watch = ++s->last_watch;
+	return s->cur_watch;
+}
+
+int rw_session__unwatch(struct rw_session *s, __u32 watch)
+{
+	int i, found = 0, err;
+
+	if (!watch)
+		return -ENOENT;
+	pthread_mutex_lock(&s->lock);
+	/* the engine knows every id made so far before any is retired */
+	if (s->eng)
+		session_apply_pending(s);
+	for (i = 0; i < s->nr_locs; i++) {
+		struct rw_sloc *l = &s->locs[i];
+
+		if (l->watch != watch || l->removed)
+			continue;
+		session_disarm(s, l);
+		l->removed = true;
+		if (!l->gone) {
+			l->gone = true;
+			l->gone_err = -ECANCELED;
+			l->gone_ns = now_ns();
+		}
+		if (s->eng && l->eng_id)
+			session_retire(s, l->eng_id);
+		found++;
+	}
+	for (i = 0; i < s->nr_files; i++) {
+		struct rw_sfile *f = &s->files[i];
+
+		if (f->watch != watch || f->removed)
+			continue;
+		err = kdev__unwatch(s->dev, f->id);
+		if (err)
+			fprintf(stderr, "racewatch: unwatch %s (watch %u): %s\n", f->name, f->id,
+				strerror(-err));
+		if (s->eng)
+			session_retire(s, f->id);
+		f->removed = true;
+		found++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return found ? 0 : -ENOENT;
+}
+
+int rw_session__file(struct rw_session *s, int i, struct rw_session_file *out)
+{
+	struct racewatch_file_stat fs = { .size = sizeof(fs) };
+	const struct rw_sfile *f;
+
+	if (i < 0 || i >= s->nr_files)
+		return -ENOENT;
+	f = &s->files[i];
+	memset(out, 0, sizeof(*out));
+	out->name = f->name;
+	out->watch = f->watch;
+	out->id = f->id;
+	out->removed = f->removed;
+	if (f->removed)
+		return 0;
+	fs.id = f->id;
+	if (!ioctl(kdev__fd(s->dev), RACEWATCH_IOC_FILE_STAT, &fs)) {
+		out->processes = fs.processes;
+		out->threads = fs.threads;
+		out->hits = fs.hits;
+	}
+	return 0;
+}
+
+int rw_session__fd(const struct rw_session *s)
+{
+	return s->epfd;
 }

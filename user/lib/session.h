@@ -30,6 +30,9 @@ struct rw_session;
  * @rotate_ms: when the locations need more debug registers than a thread
  *	has free, the armed set is rotated every @rotate_ms milliseconds
  *	(default RW_SESSION_ROTATE_MS)
+ * @on_report: called for every new report (the engine's struct
+ *	rw_race_info: the text in @format and the JSON line)
+ * @report_ctx: passed to @on_report
  */
 struct rw_session_opts {
 	size_t sz;
@@ -42,6 +45,8 @@ struct rw_session_opts {
 	bool follow_children;
 	bool verbose;
 	__u32 rotate_ms;
+	rw_report_fn on_report;
+	void *report_ctx;
 };
 
 #define RW_SESSION_ROTATE_MS	50
@@ -55,6 +60,12 @@ struct rw_session_opts {
  * @races: distinct races reported
  * @locations: locations the session was asked to watch
  * @rotations: times the armed set was rotated (0: everything fit)
+ * @files: shared-memory watches made (rw_session__file())
+ * @race_events: racing access pairs, repeats of a report included
+ * @late: records that arrived after the reorder window
+ * @armed_threads: breakpoints registered now, counted per thread (the
+ *	module's GET_STATS)
+ * @sync_by_op: sync events read, by RW_OP_*
  */
 struct rw_session_stats {
 	__u64 records;
@@ -64,6 +75,11 @@ struct rw_session_stats {
 	__u64 races;
 	__u64 locations;
 	__u64 rotations;
+	__u64 files;
+	__u64 race_events;
+	__u64 late;
+	__u64 armed_threads;
+	__u64 sync_by_op[RW_OP_MAX + 1];
 };
 
 /**
@@ -77,6 +93,9 @@ struct rw_session_stats {
  * @arms: times it was armed (a new watch id each time)
  * @armed: armed now
  * @gone: no longer armed because its process is gone or arming failed
+ * @watch: the watch (rw_session__begin_watch()) it belongs to, 0 if none
+ * @hits: access records of it read so far
+ * @removed: rw_session__unwatch() took it away
  */
 struct rw_session_loc {
 	const char *name;
@@ -88,6 +107,29 @@ struct rw_session_loc {
 	__u32 arms;
 	bool armed;
 	bool gone;
+	__u32 watch;
+	__u64 hits;
+	bool removed;
+};
+
+/**
+ * struct rw_session_file - one shared-memory watch (rw_session__watch_shm())
+ * @name: its location's name ("shm:/seg+128")
+ * @watch: the watch (rw_session__begin_watch()) it belongs to, 0 if none
+ * @id: the module's watch id
+ * @processes: processes armed now
+ * @threads: threads armed now
+ * @hits: records produced so far, dropped ones included
+ * @removed: rw_session__unwatch() took it away (the counts are zero)
+ */
+struct rw_session_file {
+	const char *name;
+	__u32 watch;
+	__u32 id;
+	__u32 processes;
+	__u32 threads;
+	__u64 hits;
+	bool removed;
 };
 
 int rw_session__new(const struct rw_session_opts *opts, struct rw_session **out);
@@ -125,6 +167,26 @@ struct rw_shm_target;
 int rw_session__watch_shm(struct rw_session *s, const struct rw_shm_target *t, pid_t scope);
 
 void rw_session__stats(struct rw_session *s, struct rw_session_stats *st);
+
+/*
+ * Group what follows into one watch: the locations and shared-memory
+ * watches made by the next rw_session__watch() and rw_session__watch_shm()
+ * calls belong to the watch id returned (1, 2, ...), until the next call.
+ */
+__u32 rw_session__begin_watch(struct rw_session *s);
+
+/*
+ * Stop watch @watch: disarm its locations and shared-memory watches, take
+ * them out of the rotation, keep the reports they gave (the engine forgets
+ * their watch ids once their last records are processed). 0 or -ENOENT.
+ */
+int rw_session__unwatch(struct rw_session *s, __u32 watch);
+
+/* Shared-memory watch i (0 .. stats.files - 1); 0 or -ENOENT. */
+int rw_session__file(struct rw_session *s, int i, struct rw_session_file *out);
+
+/* An fd that polls readable when records wait (for a caller's own poll loop). */
+int rw_session__fd(const struct rw_session *s);
 void rw_session__free(struct rw_session *s);
 
 #endif /* __RACEWATCH_SESSION_H */
