@@ -172,6 +172,9 @@ demo: deps
 
 install: all
 	install -D -m 0755 $(OUTPUT)/racewatch $(DESTDIR)/usr/local/bin/racewatch
+	install -D -m 0755 $(OUTPUT)/racewatchd $(DESTDIR)/usr/local/sbin/racewatchd
+	install -D -m 0644 scripts/racewatchd.service \
+		$(DESTDIR)/usr/local/lib/systemd/system/racewatchd.service
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 
 clean:

@@ -6,6 +6,7 @@
  *   racewatch attach -p PID -w SYM         watch a running process
  *   racewatch replay FILE                  detect again over a recording
  *   racewatch watch --shm NAME --offset N  watch a shared-memory field everywhere
+ *   racewatch list|unwatch|stats|reports   talk to racewatchd
  */
 #include <argp.h>
 #include <errno.h>
@@ -22,6 +23,7 @@
 
 #include <sys/wait.h>
 
+#include "ctl.h"
 #include "engine.h"
 #include "kdev.h"
 #include "launch.h"
@@ -79,6 +81,218 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- talking to racewatchd ---------------------------------------------------------------------- */
+
+static const char *sock_path(const char *opt)
+{
+	return opt ? opt : RW_CTL_DEFAULT_SOCKET;
+}
+
+static bool no_daemon(int err)
+{
+	return err == -ENOENT || err == -ECONNREFUSED;
+}
+
+/* Send argv to the daemon on @fd, relay its answer; the command's exit status. */
+static int daemon_call(int fd, const char *path, int argc, char **argv)
+{
+	char msg[4096] = "";
+	int r;
+
+	r = rw_ctl__call(fd, argc, argv, stdout, stderr, msg, sizeof(msg));
+	close(fd);
+	if (!r)
+		return 0;
+	if (r == 1)
+		fprintf(stderr, "racewatch: racewatchd: %s\n", msg);
+	else
+		fprintf(stderr, "racewatch: racewatchd on %s: %s\n", path,
+			r == -EPROTO ? "unexpected answer" : strerror(-r));
+	return 1;
+}
+
+static int daemon_connect(const char *path)
+{
+	int fd = rw_ctl__connect(path);
+
+	if (fd >= 0)
+		return fd;
+	if (no_daemon(fd))
+		fprintf(stderr, "racewatch: no racewatchd is running (nothing answers on %s)\n",
+			path);
+	else
+		fprintf(stderr, "racewatch: cannot reach racewatchd on %s: %s\n", path,
+			strerror(-fd));
+	return fd;
+}
+
+/*
+ * watch/attach: when racewatchd answers on the socket, hand it the command
+ * line (it parses it with the same code) and return the exit status; -1
+ * when no daemon runs (the caller runs the watch itself).
+ */
+static int hand_to_daemon(const char *cmd, const char *sock, int argc, char **argv)
+{
+	const char *path = sock_path(sock);
+	char *words[argc + 1];
+	int fd, i;
+
+	fd = rw_ctl__connect(path);
+	if (no_daemon(fd))
+		return -1;
+	if (fd < 0) {
+		fprintf(stderr, "racewatch: cannot reach racewatchd on %s: %s (--foreground runs "
+			"the watch here)\n", path, strerror(-fd));
+		return 1;
+	}
+	words[0] = (char *)cmd;
+	for (i = 1; i < argc; i++)
+		words[i] = argv[i];
+	words[argc] = NULL;
+	return daemon_call(fd, path, argc, words);
+}
+
+static struct ctl_env {
+	const char *socket;
+	bool json;
+	bool follow;
+	const char *id;
+} ctl_env;
+
+static const struct argp_option list_opts[] = {
+	{ "format", 'f', "text|json", 0, "Output format (default text)" },
+	{ "socket", RW_OPT_SOCKET, "PATH", 0,
+	  "racewatchd's control socket (default " RW_CTL_DEFAULT_SOCKET ")" },
+	{},
+};
+
+static const struct argp_option reports_opts[] = {
+	{ "follow", 'F', NULL, 0, "Then print new reports as they come, until Ctrl-C" },
+	{ "format", 'f', "text|json", 0, "Report format (default text)" },
+	{ "socket", RW_OPT_SOCKET, "PATH", 0,
+	  "racewatchd's control socket (default " RW_CTL_DEFAULT_SOCKET ")" },
+	{},
+};
+
+static const struct argp_option unwatch_opts[] = {
+	{ "socket", RW_OPT_SOCKET, "PATH", 0,
+	  "racewatchd's control socket (default " RW_CTL_DEFAULT_SOCKET ")" },
+	{},
+};
+
+static error_t ctl_parse(int key, char *arg, struct argp_state *state)
+{
+	struct ctl_env *e = state->input;
+
+	switch (key) {
+	case 'f':
+		if (strcmp(arg, "text") && strcmp(arg, "json"))
+			argp_error(state, "--format is text or json, not '%s'", arg);
+		e->json = !strcmp(arg, "json");
+		return 0;
+	case 'F':
+		e->follow = true;
+		return 0;
+	case RW_OPT_SOCKET:
+		e->socket = arg;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (e->id || strcmp(state->argv[0], "racewatch unwatch"))
+			argp_error(state, "unexpected argument '%s'", arg);
+		e->id = arg;
+		return 0;
+	case ARGP_KEY_END:
+		if (!strcmp(state->argv[0], "racewatch unwatch") && !e->id)
+			argp_error(state, "which watch? (racewatch unwatch ID; racewatch list "
+				   "shows the ids)");
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+#define NO_DAEMON_DOC								\
+"With no racewatchd running, racewatch says so on one line and exits 1.\n"
+
+static const char list_doc[] =
+"List the watches racewatchd holds.\n"
+"\n"
+"USAGE: racewatch list [--format text|json] [--socket PATH]\n"
+"\v"
+"One line per watch: its id (for racewatch unwatch), its kind (watch: a\n"
+"shared-memory field; attach: locations of one process), the processes armed\n"
+"now, the access records it gave (hits), its coverage (the share of the time\n"
+"it was armed: below 100% when more locations than debug registers take\n"
+"turns) and what it watches. A watch of several locations lists each below.\n"
+"--format json prints one object per watch.\n"
+"\n"
+NO_DAEMON_DOC;
+
+static const char unwatch_doc[] =
+"Stop one of racewatchd's watches.\n"
+"\n"
+"USAGE: racewatch unwatch ID [--socket PATH]\n"
+"\v"
+"Disarms the watch in every process and takes it out of the rotation; the\n"
+"reports it gave stay in racewatch reports. racewatch list shows the ids.\n"
+"\n"
+NO_DAEMON_DOC;
+
+static const char stats_doc[] =
+"Show racewatchd's counters.\n"
+"\n"
+"USAGE: racewatch stats [--format text|json] [--socket PATH]\n"
+"\v"
+"Access records read and lost (the module's ring), sync events read (by\n"
+"operation) and lost (the BPF ring), records that came after the reorder\n"
+"window, races reported, reports kept and evicted, watches, hardware\n"
+"watchpoints armed now (one per location per thread), rotation rounds, and\n"
+"each location's coverage and hits. The same figures are on racewatchd's\n"
+"/metrics.\n"
+"\n"
+NO_DAEMON_DOC;
+
+static const char reports_doc[] =
+"Print the race reports racewatchd kept.\n"
+"\n"
+"USAGE: racewatch reports [--follow] [--format text|json] [--socket PATH]\n"
+"\v"
+"racewatchd keeps the newest reports (1000 unless its --keep says\n"
+"otherwise) and says how many older ones it dropped. --format json prints\n"
+"each as one JSON line, as racewatch run --format json does. --follow keeps\n"
+"printing new reports as they are found, until Ctrl-C.\n"
+"\n"
+NO_DAEMON_DOC;
+
+static int cmd_ctl(const char *cmd, int argc, char **argv)
+{
+	static const struct argp list_argp = { list_opts, ctl_parse, NULL, list_doc };
+	static const struct argp stats_argp = { list_opts, ctl_parse, NULL, stats_doc };
+	static const struct argp unwatch_argp = { unwatch_opts, ctl_parse, NULL, unwatch_doc };
+	static const struct argp reports_argp = { reports_opts, ctl_parse, NULL, reports_doc };
+	const struct argp *argp = !strcmp(cmd, "list") ? &list_argp :
+				  !strcmp(cmd, "stats") ? &stats_argp :
+				  !strcmp(cmd, "unwatch") ? &unwatch_argp : &reports_argp;
+	struct ctl_env *e = &ctl_env;
+	char *words[5];
+	int n = 0, fd;
+
+	if (argp_parse(argp, argc, argv, 0, NULL, e))
+		return 2;
+	words[n++] = (char *)cmd;
+	if (e->id)
+		words[n++] = (char *)e->id;
+	if (e->follow)
+		words[n++] = "--follow";
+	if (e->json) {
+		words[n++] = "--format";
+		words[n++] = "json";
+	}
+	fd = daemon_connect(sock_path(e->socket));
+	if (fd < 0)
+		return 1;
+	return daemon_call(fd, sock_path(e->socket), n, words);
 }
 
 /* ---- run -------------------------------------------------------------------------------------- */
@@ -329,6 +543,12 @@ static int cmd_attach(int argc, char **argv)
 	int pidfd = -1, err, ret = 1;
 
 	rw_watchreq__parse(&r, RW_CMD_ATTACH, argc, argv, 0, NULL);
+	if (!r.foreground && !r.fg_only) {
+		ret = hand_to_daemon("attach", r.socket, argc, argv);
+		if (ret >= 0)
+			return ret;
+		ret = 1;
+	}
 	if (open_output(&r))
 		return 1;
 	pidfd = syscall(SYS_pidfd_open, r.pid, 0);
@@ -435,6 +655,12 @@ static int cmd_watch(int argc, char **argv)
 	int err, ret = 1;
 
 	rw_watchreq__parse(&r, RW_CMD_WATCH, argc, argv, 0, NULL);
+	if (!r.foreground && !r.fg_only) {
+		ret = hand_to_daemon("watch", r.socket, argc, argv);
+		if (ret >= 0)
+			return ret;
+		ret = 1;
+	}
 	if (open_output(&r))
 		return 1;
 	/* fork children keep the mapping (and are armed): trace them from their fork */
@@ -467,6 +693,12 @@ static void usage(FILE *f)
 		"  replay   run the detector again over a recording (racewatch replay --help)\n"
 		"  watch    watch a shared-memory field in every process (racewatch watch --help)\n"
 		"\n"
+		"With racewatchd running, watch and attach hand their watches to it, and:\n"
+		"  list     the daemon's watches: id, processes armed, hits, coverage\n"
+		"  unwatch  stop one of them (racewatch unwatch ID)\n"
+		"  stats    its counters: records, drops, sync events, races, coverage\n"
+		"  reports  the reports it kept (--follow: and new ones as they come)\n"
+		"\n"
 		"racewatch needs root and the racewatch.ko module (/dev/racewatch).\n");
 }
 
@@ -496,6 +728,15 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "watch")) {
 		argv[1] = "racewatch watch";
 		return cmd_watch(argc - 1, argv + 1);
+	}
+	if (!strcmp(argv[1], "list") || !strcmp(argv[1], "unwatch") || !strcmp(argv[1], "stats") ||
+	    !strcmp(argv[1], "reports")) {
+		const char *cmd = argv[1];
+		char name[32];
+
+		snprintf(name, sizeof(name), "racewatch %s", cmd);
+		argv[1] = name;
+		return cmd_ctl(cmd, argc - 1, argv + 1);
 	}
 	if (!strcmp(argv[1], "replay")) {
 		argv[1] = "racewatch replay";

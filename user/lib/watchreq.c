@@ -5,6 +5,7 @@
  * file, and make the watches they ask for in a session.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,32 @@
 #include "shmtarget.h"
 #include "watchreq.h"
 
-/* argp_error() returns when the parse must not exit (RW_WATCHREQ_QUIET): stop there too. */
-#define FAIL(state, ...) do { argp_error(state, __VA_ARGS__); return EINVAL; } while (0)
+/*
+ * A usage error: argp_error() (prints, exits 2) on the command line; for a
+ * quiet parse (the daemon's, ARGP_NO_ERRS keeps argp silent) the message
+ * goes to r->err and the parse stops.
+ */
+static error_t rq_fail(struct rw_watchreq *r, struct argp_state *state, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static error_t rq_fail(struct rw_watchreq *r, struct argp_state *state, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (r->err) {
+		fprintf(r->err, "%s: %s\n", state->argv[0], msg);
+		r->said = true;
+	}
+	else
+		argp_error(state, "%s", msg);
+	return EINVAL;
+}
+
+#define FAIL(state, ...) return rq_fail(r, state, __VA_ARGS__)
 
 static const char *addr_spec_error(const char *s)
 {
@@ -53,7 +78,8 @@ static void fg_only(struct rw_watchreq *r, const char *opt)
 		r->fg_only = opt;
 }
 
-static error_t parse_ms(struct argp_state *state, const char *opt, const char *arg, long *out)
+static error_t parse_ms(struct rw_watchreq *r, struct argp_state *state, const char *opt,
+			const char *arg, long *out)
 {
 	char *end;
 	long v;
@@ -116,13 +142,13 @@ error_t rw_watchreq__parse_common(struct rw_watchreq *r, int key, char *arg,
 		fg_only(r, "--record");
 		return 0;
 	case RW_OPT_WINDOW:
-		if (parse_ms(state, "--window", arg, &v))
+		if (parse_ms(r, state, "--window", arg, &v))
 			return EINVAL;
 		r->so.reorder_ns = (__u64)v * 1000000;
 		fg_only(r, "--window");
 		return 0;
 	case RW_OPT_ROTATE:
-		if (parse_ms(state, "--rotate-ms", arg, &v))
+		if (parse_ms(r, state, "--rotate-ms", arg, &v))
 			return EINVAL;
 		r->so.rotate_ms = v;
 		fg_only(r, "--rotate-ms");
@@ -135,6 +161,13 @@ error_t rw_watchreq__parse_common(struct rw_watchreq *r, int key, char *arg,
 		return 0;
 	case RW_OPT_FOREGROUND:
 		r->foreground = true;
+		return 0;
+	case ARGP_KEY_ERROR:
+		/* a quiet parse that failed in getopt (unknown option, missing value) */
+		if (r->err && !r->said)
+			fprintf(r->err, "%s: unknown option or missing value near '%s'\n",
+				state->argv[0], state->argv[state->next > 1 ? state->next - 1 : 0]);
+		r->said = true;
 		return 0;
 	case ARGP_KEY_INIT:
 		/* Quiet parses (the daemon's) write their messages where the caller says. */
@@ -361,10 +394,6 @@ int rw_watchreq__parse(struct rw_watchreq *r, enum rw_watch_cmd cmd, int argc, c
 		aflags = ARGP_NO_EXIT | ARGP_NO_HELP | ARGP_NO_ERRS;
 	ret = argp_parse(cmd == RW_CMD_ATTACH ? &attach_argp : &watch_argp, argc, argv, aflags,
 			 NULL, r);
-	/* ARGP_NO_ERRS keeps getopt quiet about an option it does not know: say it */
-	if (ret == ARGP_ERR_UNKNOWN && r->err)
-		fprintf(r->err, "%s: unknown option (is racewatchd older than racewatch?)\n",
-			argv[0]);
 	r->err = NULL;
 	return ret ? -EINVAL : 0;
 }

@@ -59,6 +59,7 @@ enum {
  *	(--output, --format, --raw, --record, --window, --rotate-ms,
  *	--duration, --count), NULL if none
  * @err: where a parse error is written (NULL: stderr)
+ * @said: a quiet parse wrote its error
  */
 struct rw_watchreq {
 	enum rw_watch_cmd cmd;
@@ -79,6 +80,7 @@ struct rw_watchreq {
 	bool kind_given;
 	const char *fg_only;
 	FILE *err;
+	bool said;
 };
 
 /* Flags of rw_watchreq__parse() */
