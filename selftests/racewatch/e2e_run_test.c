@@ -213,6 +213,22 @@ TEST_F(run, record_and_replay_give_the_same_verdict)
 	unlink(rec);
 }
 
+TEST_F(run, whole_struct_is_watched_in_parts)
+{
+	NEED_DEVICE();
+	int st = e2e_sh_capture(self->out, OUT_MAX, "%s run -w stats -- %s/racy_struct%s",
+				self->racewatch, self->progs, variant->opt);
+
+	/* 16 bytes: two 8-byte parts, stats and stats+8; the race is on stats+8 only */
+	EXPECT_EQ(66, st);
+	EXPECT_NE(NULL, strstr(self->out, "watching it as 2 locations"));
+	EXPECT_NE(NULL, strstr(self->out, "(stats+8, 8 bytes)"));
+	EXPECT_EQ(NULL, strstr(self->out, "(stats, 8 bytes)"));
+	EXPECT_LE(2, e2e_count_of(self->out, " worker racy_struct.c:"));
+	EXPECT_NE(NULL, strstr(self->out, "hits 4 total 5"));
+	TH_LOG("%s", self->out);
+}
+
 TEST_F(run, bad_watches_are_refused_clearly)
 {
 	NEED_DEVICE();

@@ -14,7 +14,7 @@
 FIXTURE(sym) {
 	pid_t pid;
 	int in;
-	unsigned long long counter, pair, big, pisn;
+	unsigned long long counter, pair, big, pisn, hits;
 };
 
 FIXTURE_VARIANT(sym) {
@@ -58,8 +58,8 @@ FIXTURE_SETUP(sym)
 		TH_LOG("%s printed nothing", path);
 	}
 	fclose(f);
-	ASSERT_EQ(4, sscanf(line, "counter=%llx pair=%llx big=%llx pisn=%llx", &self->counter,
-			    &self->pair, &self->big, &self->pisn));
+	ASSERT_EQ(5, sscanf(line, "counter=%llx pair=%llx big=%llx pisn=%llx hits=%llx",
+			    &self->counter, &self->pair, &self->big, &self->pisn, &self->hits));
 }
 
 FIXTURE_TEARDOWN(sym)
@@ -133,6 +133,43 @@ TEST_F(sym, larger_than_a_watch_needs_a_length)
 	EXPECT_EQ(-ERANGE, resolve(self, "pair+10:4", &addr, &len));
 }
 
+TEST_F(sym, span_covers_a_whole_object)
+{
+	struct rw_span span;
+
+	ASSERT_EQ(0, rw_elfsym__resolve_span(self->pid, "big", &span));
+	EXPECT_EQ(self->big, span.addr);
+	EXPECT_EQ(16u, span.size);
+	EXPECT_STREQ("big", span.sym);
+	EXPECT_EQ(0u, span.off);
+	ASSERT_EQ(0, rw_elfsym__resolve_span(self->pid, "pair+2", &span));
+	EXPECT_EQ(self->pair + 2, span.addr);
+	EXPECT_EQ(10u, span.size);
+	EXPECT_EQ(2u, span.off);
+	/* a size one watch covers, and :LEN, give what rw_elfsym__resolve() gives */
+	ASSERT_EQ(0, rw_elfsym__resolve_span(self->pid, "counter", &span));
+	EXPECT_EQ(self->counter, span.addr);
+	EXPECT_EQ(8u, span.size);
+	ASSERT_EQ(0, rw_elfsym__resolve_span(self->pid, "pair+4:2", &span));
+	EXPECT_EQ(2u, span.size);
+	EXPECT_EQ(-ERANGE, rw_elfsym__resolve_span(self->pid, "pair+10:4", &span));
+	EXPECT_EQ(-EINVAL, rw_elfsym__resolve_span(self->pid, "pair+12", &span));
+	EXPECT_EQ(-ENOENT, rw_elfsym__resolve_span(self->pid, "no_such_symbol_here", &span));
+}
+
+TEST_F(sym, function_local_static)
+{
+	__u64 addr = 0;
+	__u32 len = 0;
+
+	/* gcc calls it hits.N; the plain name finds it when nothing else is called so */
+	ASSERT_EQ(0, resolve(self, "hits", &addr, &len));
+	EXPECT_EQ(self->hits, addr);
+	EXPECT_EQ(8u, len);
+	/* not a prefix match: "hit" is not "hits.N" */
+	EXPECT_EQ(-ENOENT, resolve(self, "hit", &addr, &len));
+}
+
 TEST_F(sym, unknown_symbol)
 {
 	__u64 addr;
@@ -155,7 +192,7 @@ TEST_F(sym, bad_syntax)
 {
 	static const char *const bad[] = {
 		"", "+4", "counter+", "counter:", "counter:3", "counter:16", "counter+x",
-		"counter:4x", "9lives", "counter 4",
+		"counter:4x", "9lives", "counter 4", "::counter", "ns::", "ns:::x", "ns::9x",
 	};
 	__u64 addr;
 	__u32 len;
@@ -166,6 +203,72 @@ TEST_F(sym, bad_syntax)
 			TH_LOG("bad spec #%zu", i);
 		}
 	EXPECT_EQ(-EINVAL, resolve(self, "counter+2:4", &addr, &len));	/* misaligned */
+}
+
+/* C++ names, as written in the source, in a live g++-built process */
+TEST(cxx_qualified_names)
+{
+	unsigned long long counter, depth, hits;
+	char dir[PATH_MAX - 64], path[PATH_MAX], line[256];
+	struct rw_span span;
+	__u64 addr = 0;
+	__u32 len = 0;
+	int to[2], from[2], status;
+	pid_t pid;
+	FILE *f;
+
+	ASSERT_EQ(0, self_dir(dir, sizeof(dir)));
+	snprintf(path, sizeof(path), "%s/progs/engine_cxx_target", dir);
+	ASSERT_EQ(0, pipe(to));
+	ASSERT_EQ(0, pipe(from));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		dup2(to[0], 0);
+		dup2(from[1], 1);
+		close(to[1]);
+		close(from[0]);
+		execl(path, path, (char *)NULL);
+		_exit(127);
+	}
+	close(to[0]);
+	close(from[1]);
+	f = fdopen(from[0], "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(line, sizeof(line), f));
+	fclose(f);
+	ASSERT_EQ(3, sscanf(line, "counter=%llx depth=%llx hits=%llx", &counter, &depth, &hits));
+
+	EXPECT_EQ(0, rw_elfsym__resolve(pid, "ns::counter", &addr, &len, NULL));
+	EXPECT_EQ(counter, addr);
+	EXPECT_EQ(8u, len);
+	EXPECT_EQ(0, rw_elfsym__resolve(pid, "ns::inner::depth:2", &addr, &len, NULL));
+	EXPECT_EQ(depth, addr);
+	EXPECT_EQ(2u, len);
+	EXPECT_EQ(0, rw_elfsym__resolve(pid, "Stats::hits", &addr, &len, NULL));
+	EXPECT_EQ(hits, addr);
+	EXPECT_EQ(2u, len);
+	ASSERT_EQ(0, rw_elfsym__resolve_span(pid, "Stats::hits", &span));
+	EXPECT_STREQ("Stats::hits", span.sym);
+	/* the innermost name alone, when only one object has it */
+	EXPECT_EQ(0, rw_elfsym__resolve(pid, "depth", &addr, &len, NULL));
+	EXPECT_EQ(depth, addr);
+	/* a qualified name is exact: no loose match */
+	EXPECT_EQ(-ENOENT, rw_elfsym__resolve(pid, "inner::counter", &addr, &len, NULL));
+	close(to[1]);
+	waitpid(pid, &status, 0);
+}
+
+TEST(span_parts)
+{
+	/* the fewest aligned watches: 8-aligned runs take 8, the edges what fits */
+	EXPECT_EQ(8u, rw_span__next(0x1000, 16));
+	EXPECT_EQ(4u, rw_span__next(0x1008, 4));
+	EXPECT_EQ(2u, rw_span__next(0x1002, 10));
+	EXPECT_EQ(4u, rw_span__next(0x1004, 8));
+	EXPECT_EQ(1u, rw_span__next(0x1001, 8));
+	EXPECT_EQ(2u, rw_span__next(0x1000, 3));
+	EXPECT_EQ(1u, rw_span__next(0x1002, 1));
 }
 
 TEST(no_such_process)

@@ -235,4 +235,24 @@ int rw_replay_stats(const char *path, const struct rw_engine_opts *opts,
 
 int rw_elfsym__resolve(__u32 pid, const char *spec, __u64 *addr, __u32 *len, char **name);
 
+/* Most bytes one -w SYM covers (with several watches); beyond, name a part. */
+#define RW_SPAN_MAX	64
+
+/**
+ * struct rw_span - a watched object as rw_elfsym__resolve_span() finds it
+ * @addr: its first watched byte in the process
+ * @size: bytes, 1 .. RW_SPAN_MAX
+ * @sym: the symbol as the user named it
+ * @off: the +OFF the user gave
+ */
+struct rw_span {
+	__u64 addr;
+	__u32 size;
+	char sym[256];
+	__u64 off;
+};
+
+int rw_elfsym__resolve_span(__u32 pid, const char *spec, struct rw_span *span);
+__u32 rw_span__next(__u64 addr, __u64 left);
+
 #endif /* __RACEWATCH_ENGINE_H */

@@ -761,25 +761,13 @@ static int session_start_rotation(struct rw_session *s, int first_out)
 	return 0;
 }
 
-int rw_session__watch(struct rw_session *s, pid_t pid, const char *spec)
+/* Watch one location (1, 2, 4 or 8 bytes) of pid, or queue it for rotation. */
+static int session_watch_one(struct rw_session *s, pid_t pid, __u64 addr, __u32 len,
+			     const char *name)
 {
 	struct rw_sloc *l;
-	char *name = NULL;
-	__u64 addr;
-	__u32 len;
 	int err;
 
-	if (!strncmp(spec, "0x", 2)) {
-		err = parse_addr(spec, &addr, &len);
-		if (err) {
-			fprintf(stderr, "racewatch: '%s': expected 0xADDR[:LEN]\n", spec);
-			return err;
-		}
-	} else {
-		err = rw_elfsym__resolve(pid, spec, &addr, &len, &name);
-		if (err)
-			return err; /* the resolver said why */
-	}
 	pthread_mutex_lock(&s->lock);
 	err = grow((void **)&s->locs, &s->cap_locs, s->nr_locs, sizeof(*s->locs));
 	if (err)
@@ -790,7 +778,7 @@ int rw_session__watch(struct rw_session *s, pid_t pid, const char *spec)
 	l->addr = addr;
 	l->len = len;
 	l->watch = s->cur_watch;
-	snprintf(l->name, sizeof(l->name), "%s", name ? name : spec);
+	snprintf(l->name, sizeof(l->name), "%s", name);
 
 	/* Already rotating: it waits for its turn like the others. */
 	if (s->rotating) {
@@ -805,7 +793,7 @@ int rw_session__watch(struct rw_session *s, pid_t pid, const char *spec)
 		goto out;
 	}
 	if (err) {
-		fprintf(stderr, "racewatch: watch %s (0x%llx, %u bytes) in process %d: %s\n", spec,
+		fprintf(stderr, "racewatch: watch %s (0x%llx, %u bytes) in process %d: %s\n", name,
 			(unsigned long long)addr, len, pid, kdev__watch_strerror(err));
 		goto out;
 	}
@@ -814,8 +802,52 @@ out:
 	if (s->eng)
 		session_apply_pending(s);
 	pthread_mutex_unlock(&s->lock);
-	free(name);
 	return err;
+}
+
+int rw_session__watch(struct rw_session *s, pid_t pid, const char *spec)
+{
+	struct rw_span span;
+	char name[sizeof(span.sym) + 24];
+	__u64 at;
+	__u32 len;
+	int err, n;
+
+	if (!strncmp(spec, "0x", 2)) {
+		err = parse_addr(spec, &span.addr, &len);
+		if (err) {
+			fprintf(stderr, "racewatch: '%s': expected 0xADDR[:LEN]\n", spec);
+			return err;
+		}
+		return session_watch_one(s, pid, span.addr, len, spec);
+	}
+	err = rw_elfsym__resolve_span(pid, spec, &span);
+	if (err)
+		return err; /* the resolver said why */
+	if (rw_span__next(span.addr, span.size) == span.size) {
+		if (span.off)
+			snprintf(name, sizeof(name), "%s+%llu", span.sym, (unsigned long long)span.off);
+		else
+			snprintf(name, sizeof(name), "%s", span.sym);
+		return session_watch_one(s, pid, span.addr, span.size, name);
+	}
+	/* A larger object: aligned watches of 8, 4, 2, 1 bytes side by side, each a location. */
+	for (at = 0, n = 0; at < span.size; at += rw_span__next(span.addr + at, span.size - at))
+		n++;
+	fprintf(stderr, "racewatch: %s is %u bytes: watching it as %d locations of up to 8 bytes\n",
+		spec, span.size, n);
+	for (at = 0; at < span.size; at += len) {
+		len = rw_span__next(span.addr + at, span.size - at);
+		if (span.off + at)
+			snprintf(name, sizeof(name), "%s+%llu", span.sym,
+				 (unsigned long long)(span.off + at));
+		else
+			snprintf(name, sizeof(name), "%s", span.sym);
+		err = session_watch_one(s, pid, span.addr + at, len, name);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static int session_location(struct rw_session *s, int i, struct rw_session_loc *out)

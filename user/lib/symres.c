@@ -36,8 +36,22 @@ struct rw_symcand {
 	bool tls;
 };
 
+/**
+ * struct rw_symsearch - one search for a symbol in every module of a process
+ * @spec: what is looked for
+ * @mangled: @spec's name as g++ mangles a qualified variable name
+ *	("ns::counter" is "_ZN2ns7counterE"); empty for a plain name
+ * @loose: second pass, taken when the exact one found nothing: a plain NAME
+ *	also matches a C function-local static ("NAME.3") and the innermost
+ *	component of a C++ qualified name ("ns::NAME")
+ * @nr: candidates found
+ * @c: the candidates
+ * @saw_func: the name was found, but as a function
+ */
 struct rw_symsearch {
 	const struct rw_symspec *spec;
+	char mangled[sizeof(((struct rw_symspec *)0)->sym) + 64];
+	bool loose;
 	int nr;
 	struct rw_symcand c[RW_MAX_CANDIDATES];
 	bool saw_func;
@@ -64,7 +78,17 @@ int rw_symspec__parse(const char *spec, struct rw_symspec *out)
 	char *end;
 
 	memset(out, 0, sizeof(*out));
-	while (*p && rw_sym__char_ok((unsigned char)*p, n == 0)) {
+	for (;;) {
+		/* C++ qualified names: "ns::counter", "Stats::hits" */
+		if (n && p[0] == ':' && p[1] == ':' && rw_sym__char_ok((unsigned char)p[2], true)) {
+			if (n + 2 >= sizeof(out->sym))
+				return -EINVAL;
+			out->sym[n++] = *p++;
+			out->sym[n++] = *p++;
+			continue;
+		}
+		if (!*p || !rw_sym__char_ok((unsigned char)*p, n == 0 || p[-1] == ':'))
+			break;
 		if (n + 1 >= sizeof(out->sym))
 			return -EINVAL;
 		out->sym[n++] = *p++;
@@ -146,6 +170,80 @@ static void rw_symsearch__add(struct rw_symsearch *s, const char *path, bool mai
 	};
 }
 
+/* "a::b::c" as g++ mangles a variable of that qualified name; 0 or -EINVAL. */
+static int rw_sym__mangle(const char *name, char *out, size_t size)
+{
+	const char *p = name, *colon;
+	size_t n, used;
+	int k;
+
+	used = snprintf(out, size, "_ZN");
+	while (*p) {
+		colon = strstr(p, "::");
+		n = colon ? (size_t)(colon - p) : strlen(p);
+		if (!n)
+			return -EINVAL;
+		k = snprintf(out + used, size - used, "%zu%.*s", n, (int)n, p);
+		if (k < 0 || (size_t)k >= size - used)
+			return -EINVAL;
+		used += k;
+		p += n + (colon ? 2 : 0);
+	}
+	if (used + 2 > size)
+		return -EINVAL;
+	memcpy(out + used, "E", 2);
+	return 0;
+}
+
+/*
+ * Is @name, a g++ nested name ("_ZN2ns7counterE", "_ZN2nsL7counterE" for an
+ * internal one), a variable whose innermost component is @want?
+ */
+static bool rw_sym__nested_last_is(const char *name, const char *want)
+{
+	const char *p = name + 3, *last = NULL;
+	size_t n = 0;
+	char *end;
+
+	if (strncmp(name, "_ZN", 3))
+		return false;
+	while (*p != 'E') {
+		if (*p == 'L')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return false;
+		n = strtoul(p, &end, 10);
+		if (!n || strnlen(end, n) < n)
+			return false;
+		last = end;
+		p = end + n;
+	}
+	return p[1] == '\0' && last && n == strlen(want) && !memcmp(last, want, n);
+}
+
+/* A C function-local static: "NAME.DIGITS" (gcc numbers them). */
+static bool rw_sym__local_static_is(const char *name, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (strncmp(name, want, n) || name[n] != '.' || !name[n + 1])
+		return false;
+	for (name += n + 1; *name; name++)
+		if (!isdigit((unsigned char)*name))
+			return false;
+	return true;
+}
+
+static bool rw_symsearch__matches(const struct rw_symsearch *s, const char *name)
+{
+	const char *want = s->spec->sym;
+
+	if (!s->loose)
+		return !strcmp(name, want) || (s->mangled[0] && !strcmp(name, s->mangled));
+	return !s->mangled[0] &&
+	       (rw_sym__local_static_is(name, want) || rw_sym__nested_last_is(name, want));
+}
+
 static void rw_symsearch__scn(struct rw_symsearch *s, Elf *elf, Elf_Scn *scn,
 			      const GElf_Shdr *sh, const char *path, bool main, __u64 bias)
 {
@@ -160,7 +258,7 @@ static void rw_symsearch__scn(struct rw_symsearch *s, Elf *elf, Elf_Scn *scn,
 		if (!gelf_getsym(d, i, &sym) || sym.st_shndx == SHN_UNDEF)
 			continue;
 		name = elf_strptr(elf, sh->sh_link, sym.st_name);
-		if (!name || strcmp(name, s->spec->sym))
+		if (!name || !rw_symsearch__matches(s, name))
 			continue;
 		type = GELF_ST_TYPE(sym.st_info);
 		if (type == STT_FUNC || type == STT_GNU_IFUNC) {
@@ -329,36 +427,21 @@ static int rw_elfsym__finish(const struct rw_symspec *sp, const struct rw_symcan
 	return 0;
 }
 
-/**
- * rw_elfsym__resolve() - find SYM[+OFF][:LEN] in a live process
- * @pid: the process (its /proc/PID/maps and mapped files are read)
- * @spec: "counter", "stats+8:4", "table+0x10:8"
- * @addr: out: address in @pid
- * @len: out: watch length (the symbol's size when no :LEN; 1, 2, 4 or 8)
- * @name: out, may be NULL: malloc'd "SYM[+OFF]" for reports
- *
- * Looks at data symbols (.symtab and .dynsym) of the executable and every
- * mapped library. A message saying why goes to stderr on failure.
- *
- * Return: 0; -EINVAL bad syntax, unknown size or misaligned; -ENOENT no such
- * data symbol (or no such process); -ENOTUNIQ several definitions; -E2BIG
- * larger than 8 bytes without :LEN; -ERANGE +OFF:LEN past the symbol;
- * -EOPNOTSUPP thread-local.
+/*
+ * Find the one definition of @spec's symbol in @pid: the exact name first
+ * (or its g++ mangling for "ns::name"), then, if that finds nothing, the
+ * loose matches (see &struct rw_symsearch). Says why on stderr on failure.
  */
-int rw_elfsym__resolve(__u32 pid, const char *spec, __u64 *addr, __u32 *len, char **name)
+static int rw_elfsym__lookup(__u32 pid, const struct rw_symspec *sp, struct rw_symcand *out)
 {
-	struct rw_symsearch s = {};
-	struct rw_symspec sp;
+	struct rw_symsearch s = { .spec = sp };
 	const struct rw_symcand *c;
-	char exe[PATH_MAX], *text;
+	char exe[PATH_MAX];
+	const char *exep;
 	struct rw_maps *m;
+	char *text;
 	int err;
 
-	if (rw_symspec__parse(spec, &sp)) {
-		fprintf(stderr, "racewatch: bad watch '%s': expected SYM[+OFF][:LEN], LEN 1, 2, 4 or 8\n",
-			spec);
-		return -EINVAL;
-	}
 	err = rw_maps__read(pid, &text);
 	if (err) {
 		fprintf(stderr, "racewatch: cannot read the maps of process %u: %s\n", pid,
@@ -369,11 +452,20 @@ int rw_elfsym__resolve(__u32 pid, const char *spec, __u64 *addr, __u32 *len, cha
 	free(text);
 	if (!m)
 		return -ENOMEM;
-	s.spec = &sp;
-	rw_symsearch__run(&s, m, rw_elfsym__exe(pid, exe, sizeof(exe)) ? NULL : exe);
+	if (strstr(sp->sym, "::") && rw_sym__mangle(sp->sym, s.mangled, sizeof(s.mangled))) {
+		fprintf(stderr, "racewatch: cannot make sense of the C++ name '%s'\n", sp->sym);
+		err = -EINVAL;
+		goto out;
+	}
+	exep = rw_elfsym__exe(pid, exe, sizeof(exe)) ? NULL : exe;
+	rw_symsearch__run(&s, m, exep);
+	if (!s.nr && !s.saw_func && !s.mangled[0]) {
+		s.loose = true;
+		rw_symsearch__run(&s, m, exep);
+	}
 	if (!s.nr) {
 		fprintf(stderr, "racewatch: no data symbol '%s' in process %u or its libraries%s\n",
-			sp.sym, pid, s.saw_func ? " (it names a function)" : "");
+			sp->sym, pid, s.saw_func ? " (it names a function)" : "");
 		err = -ENOENT;
 		goto out;
 	}
@@ -383,8 +475,118 @@ int rw_elfsym__resolve(__u32 pid, const char *spec, __u64 *addr, __u32 *len, cha
 		err = -ENOTUNIQ;
 		goto out;
 	}
-	err = rw_elfsym__finish(&sp, c, spec, addr, len, name);
+	*out = *c;
 out:
 	rw_maps__put(m);
 	return err;
+}
+
+static int rw_elfsym__parse(const char *spec, struct rw_symspec *sp)
+{
+	if (rw_symspec__parse(spec, sp)) {
+		fprintf(stderr, "racewatch: bad watch '%s': expected SYM[+OFF][:LEN], LEN 1, 2, 4 or 8\n",
+			spec);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * rw_elfsym__resolve() - find SYM[+OFF][:LEN] in a live process
+ * @pid: the process (its /proc/PID/maps and mapped files are read)
+ * @spec: "counter", "stats+8:4", "table+0x10:8", "ns::counter"
+ * @addr: out: address in @pid
+ * @len: out: watch length (the symbol's size when no :LEN; 1, 2, 4 or 8)
+ * @name: out, may be NULL: malloc'd "SYM[+OFF]" for reports
+ *
+ * Looks at data symbols (.symtab and .dynsym) of the executable and every
+ * mapped library. A name found nowhere also matches a C function-local
+ * static of that name ("counter.1") or the innermost part of a C++
+ * qualified name ("ns::counter"), if exactly one such object exists. A
+ * message saying why goes to stderr on failure.
+ *
+ * Return: 0; -EINVAL bad syntax, unknown size or misaligned; -ENOENT no such
+ * data symbol (or no such process); -ENOTUNIQ several definitions; -E2BIG
+ * larger than 8 bytes without :LEN; -ERANGE +OFF:LEN past the symbol;
+ * -EOPNOTSUPP thread-local.
+ */
+int rw_elfsym__resolve(__u32 pid, const char *spec, __u64 *addr, __u32 *len, char **name)
+{
+	struct rw_symspec sp;
+	struct rw_symcand c;
+	int err;
+
+	err = rw_elfsym__parse(spec, &sp);
+	if (!err)
+		err = rw_elfsym__lookup(pid, &sp, &c);
+	if (!err)
+		err = rw_elfsym__finish(&sp, &c, spec, addr, len, name);
+	return err;
+}
+
+/**
+ * rw_elfsym__resolve_span() - find SYM[+OFF][:LEN] in a live process, whole
+ * @pid: the process
+ * @spec: as for rw_elfsym__resolve()
+ * @span: out: where and how long; without :LEN the bytes from +OFF to the
+ *	end of the object, of any size up to RW_SPAN_MAX (the caller covers
+ *	them with several watches); with :LEN exactly what rw_elfsym__resolve()
+ *	gives
+ *
+ * Return: as rw_elfsym__resolve(); -E2BIG only past RW_SPAN_MAX bytes.
+ */
+int rw_elfsym__resolve_span(__u32 pid, const char *spec, struct rw_span *span)
+{
+	struct rw_symspec sp;
+	struct rw_symcand c;
+	__u32 len;
+	int err;
+
+	memset(span, 0, sizeof(*span));
+	err = rw_elfsym__parse(spec, &sp);
+	if (!err)
+		err = rw_elfsym__lookup(pid, &sp, &c);
+	if (err)
+		return err;
+	if (sp.len || c.tls || (c.size > sp.off && c.size - sp.off <= 8 &&
+				!((c.size - sp.off) & (c.size - sp.off - 1)))) {
+		err = rw_elfsym__finish(&sp, &c, spec, &span->addr, &len, NULL);
+		span->size = len;
+	} else if (!c.size || sp.off >= c.size) {
+		fprintf(stderr, "racewatch: %s: size unknown or offset past its end; give :LEN\n",
+			sp.sym);
+		err = -EINVAL;
+	} else if (c.size - sp.off > RW_SPAN_MAX) {
+		fprintf(stderr, "racewatch: %s+%llu is %llu bytes, more than one -w watches (%d); "
+			"name a part with %s+OFF:LEN\n", sp.sym, (unsigned long long)sp.off,
+			(unsigned long long)(c.size - sp.off), RW_SPAN_MAX, sp.sym);
+		err = -E2BIG;
+	} else {
+		span->addr = c.addr + sp.off;
+		span->size = c.size - sp.off;
+	}
+	if (!err) {
+		snprintf(span->sym, sizeof(span->sym), "%s", sp.sym);
+		span->off = sp.off;
+	}
+	return err;
+}
+
+/**
+ * rw_span__next() - the next watch covering a span
+ * @addr: start of what is left to cover
+ * @left: bytes left (at least 1)
+ *
+ * Return: the largest length (8, 4, 2, 1) that @addr is aligned to and that
+ * fits in @left: covering a span with these gives the fewest aligned
+ * watches.
+ */
+__u32 rw_span__next(__u64 addr, __u64 left)
+{
+	__u32 len;
+
+	for (len = 8; len > 1; len >>= 1)
+		if (!(addr & (len - 1)) && len <= left)
+			break;
+	return len;
 }

@@ -61,14 +61,24 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* A function-local static: gcc names its symbol "hits.N". */
+__attribute__((noinline)) long *count_hit(void)
+{
+	static long hits;
+
+	hits++;
+	return &hits;
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t t1, t2;
 	char buf[64];
 
 	if (argc > 1 && !strcmp(argv[1], "wait")) {
-		printf("counter=%p pair=%p big=%p pisn=%p\n", (void *)&counter, (void *)&pair,
-		       (void *)&big, (void *)&program_invocation_short_name);
+		printf("counter=%p pair=%p big=%p pisn=%p hits=%p\n", (void *)&counter,
+		       (void *)&pair, (void *)&big, (void *)&program_invocation_short_name,
+		       (void *)count_hit());
 		fflush(stdout);
 		while (read(0, buf, sizeof(buf)) > 0)
 			;
