@@ -64,7 +64,8 @@ struct rw_session_opts {
  * @race_events: racing access pairs, repeats of a report included
  * @late: records that arrived after the reorder window
  * @armed_threads: breakpoints registered now, counted per thread (the
- *	module's GET_STATS)
+ *	module's GET_STATS for process watches, FILE_STAT for shared-memory
+ *	ones)
  * @sync_by_op: sync events read, by RW_OP_*
  */
 struct rw_session_stats {
