@@ -574,6 +574,7 @@ static struct dloc *collect_locs(int *nr)
 	struct rw_session_file f;
 	struct dloc *v;
 	int i, n = 0;
+	bool alive;
 
 	rw_session__stats(d.s, &st);
 	v = calloc(st.locations + st.files + 1, sizeof(*v));
@@ -584,10 +585,11 @@ static struct dloc *collect_locs(int *nr)
 	for (i = 0; i < (int)st.locations; i++) {
 		if (rw_session__location(d.s, i, &l) || l.removed || !find_watch(l.watch))
 			continue;
+		alive = l.armed && (!kill(l.pid, 0) || errno == EPERM);
 		v[n++] = (struct dloc){
 			.watch = l.watch, .name = l.name, .hits = l.hits, .armed = l.armed,
-			.processes = l.armed, .coverage = l.run_ns ? (double)l.armed_ns / l.run_ns :
-							      l.armed,
+			.processes = alive, .coverage = l.run_ns ? (double)l.armed_ns / l.run_ns :
+							   l.armed,
 		};
 	}
 	for (i = 0; i < (int)st.files; i++) {

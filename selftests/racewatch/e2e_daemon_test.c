@@ -31,6 +31,7 @@
 #include "kselftest_harness.h"
 #include "e2e_util.h"
 #include "ctl.h"
+#include "engine.h"
 #include "shmtarget.h"
 
 #define OUT_MAX		(256 * 1024)
@@ -597,6 +598,127 @@ TEST_F_TIMEOUT(daemon, config_file_watches_are_set_up_and_errors_name_the_line, 
 	snprintf(want, sizeof(want), "%s:1:", self->conf);
 	EXPECT_EQ(NULL, strstr(self->out, want));
 	EXPECT_NE(0, access(self->sock, F_OK));
+}
+
+/* Two read-and-write watches (four slots) on every thread of @pid at @addr: 0 if both fit. */
+static int pid_slots_free(pid_t pid, __u64 addr)
+{
+	struct racewatch_watch w;
+	int fd, i, ret = 0;
+
+	fd = open("/dev/racewatch", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < 2 && !ret; i++) {
+		memset(&w, 0, sizeof(w));
+		w.size = sizeof(w);
+		w.pid = pid;
+		w.kind = RACEWATCH_KIND_RW;
+		w.addr = addr;
+		w.len = 8;
+		if (ioctl(fd, RACEWATCH_IOC_WATCH, &w))
+			ret = -errno;
+	}
+	close(fd);
+	return ret;
+}
+
+TEST_F_TIMEOUT(daemon, handed_attach_rotates_its_locations_and_unwatch_frees_them, 180)
+{
+	char prog[PATH_MAX + 32], want[160], *name = NULL, *argv[] = { prog, "30", NULL };
+	double cov, sum = 0, rounds;
+	__u64 addr;
+	__u32 len;
+	int id, i, found = 0;
+
+	NEED_DEVICE();
+	snprintf(prog, sizeof(prog), "%s/progs/rotate_counters", e2e_bindir());
+	daemon_start(_metadata, self);
+	self->p = fork();
+	ASSERT_LE(0, self->p);
+	if (!self->p) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	/* once it has exec'd, its symbols are there */
+	for (i = 0; i < 100; i++) {
+		char comm[64] = "", path[64];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", self->p);
+		f = fopen(path, "r");
+		if (f) {
+			if (!fgets(comm, sizeof(comm), f))
+				comm[0] = '\0';
+			fclose(f);
+		}
+		if (!strcmp(comm, "rotate_counters\n"))
+			break;
+		msleep(50);
+	}
+	ASSERT_EQ(0, rw_elfsym__resolve(self->p, "counter0", &addr, &len, &name));
+	free(name);
+
+	/* three RW locations need six debug registers: the daemon rotates them */
+	ASSERT_EQ(0, RW(self, "attach -p %d -w counter0 -w counter1 -w counter2", self->p));
+	TH_LOG("%s", self->out);
+	/* the daemon's diagnostics come first (on stderr): the rotation starts */
+	EXPECT_NE(NULL, strstr(self->out, "rotating the armed set every 50 ms"));
+	ASSERT_NE(NULL, strstr(self->out, "\nwatch "));
+	ASSERT_EQ(1, sscanf(strstr(self->out, "\nwatch ") + 1, "watch %d:", &id));
+	snprintf(want, sizeof(want), "watch %d: process %d: counter0, counter1, counter2\n", id,
+		 self->p);
+	EXPECT_NE(NULL, strstr(self->out, want));
+	for (i = 0; i < 100 && found < 2; i++) {
+		msleep(100);
+		ASSERT_EQ(0, RW(self, "reports --format json"));
+		found = e2e_count_of(self->out, "{\"type\":\"race\"");
+	}
+	msleep(1500);
+	ASSERT_EQ(0, RW(self, "list --format json"));
+	TH_LOG("%s", self->out);
+	snprintf(want, sizeof(want), "{\"type\":\"watch\",\"id\":%d,\"kind\":\"attach\","
+		 "\"target\":\"process %d: counter0, counter1, counter2\",\"processes\":1,", id,
+		 self->p);
+	EXPECT_NE(NULL, strstr(self->out, want));
+	EXPECT_NE(NULL, strstr(self->out, "{\"name\":\"counter2\",\"processes\":"));
+	/* races on at least two counters while they took turns */
+	EXPECT_LE(2, found);
+
+	ASSERT_EQ(0, http_get_metrics(self));
+	rounds = metric(self->out, "racewatch_rotations_total");
+	EXPECT_LE(10, rounds);
+	for (i = 0; i < 3; i++) {
+		snprintf(want, sizeof(want), "racewatch_location_coverage_ratio{watch=\"%d\","
+			 "location=\"counter%d\"}", id, i);
+		cov = metric(self->out, want);
+		TH_LOG("counter%d coverage %.3f", i, cov);
+		/* 4 slots / (2 per location x 3 locations): each about two thirds */
+		EXPECT_LT(0.2, cov);
+		EXPECT_GT(0.95, cov);
+		sum += cov;
+		snprintf(want, sizeof(want), "racewatch_location_hits_total{watch=\"%d\","
+			 "location=\"counter%d\"}", id, i);
+		EXPECT_LT(0, metric(self->out, want));
+	}
+	EXPECT_LT(1.2, sum);
+	EXPECT_GT(2.05, sum);
+
+	ASSERT_EQ(0, RW(self, "unwatch %d", id));
+	ASSERT_EQ(0, RW(self, "list"));
+	EXPECT_STREQ("", self->out);
+	/* every slot of every thread is free, and the rounds stopped */
+	EXPECT_EQ(0, pid_slots_free(self->p, addr));
+	ASSERT_EQ(0, http_get_metrics(self));
+	rounds = metric(self->out, "racewatch_rotations_total");
+	msleep(300);
+	ASSERT_EQ(0, http_get_metrics(self));
+	EXPECT_EQ(rounds, metric(self->out, "racewatch_rotations_total"));
+	EXPECT_EQ(0, metric(self->out, "racewatch_armed_watchpoints"));
+	EXPECT_LE(2, metric(self->out, "racewatch_races_total"));
 }
 
 TEST_F(daemon, commands_without_a_daemon_say_so_and_exit_1)

@@ -745,6 +745,7 @@ static int session_start_rotation(struct rw_session *s, int first_out)
 	int err;
 
 	s->rotating = true;
+	s->stop = false;	/* a rotation stopped by rw_session__unwatch() may start again */
 	s->cursor = first_out;
 	s->next_rotate_ns = now_ns() + s->period_ns;
 	err = pthread_create(&s->rotator, NULL, session_rotator, s);
@@ -1128,6 +1129,7 @@ __u32 rw_session__begin_watch(struct rw_session *s)
 int rw_session__unwatch(struct rw_session *s, __u32 watch)
 {
 	int i, found = 0, err;
+	bool idle;
 
 	if (!watch)
 		return -ENOENT;
@@ -1165,7 +1167,17 @@ int rw_session__unwatch(struct rw_session *s, __u32 watch)
 		f->removed = true;
 		found++;
 	}
+	for (i = 0; i < s->nr_locs && s->locs[i].gone; i++)
+		;
+	idle = s->rotating && i == s->nr_locs;
 	pthread_mutex_unlock(&s->lock);
+	if (idle) {
+		/* nothing left to take turns: no more rounds (a new watch starts them again) */
+		session_stop_rotator(s);
+		pthread_mutex_lock(&s->lock);
+		s->rotating = false;
+		pthread_mutex_unlock(&s->lock);
+	}
 	return found ? 0 : -ENOENT;
 }
 
