@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -42,6 +43,8 @@ const char *argp_program_bug_address = "the racewatch issue tracker";
 #define HTTP_MAX_REQUEST	8192
 #define CLIENT_MAX_BACKLOG	(16u << 20)	/* a follower this far behind is dropped */
 #define MAX_CLIENTS		256
+#define MAX_HTTP_CLIENTS	64	/* so metrics scrapers cannot crowd out the control socket */
+#define IDLE_MS			10000	/* a connection that sent no whole request by then is closed */
 
 static volatile sig_atomic_t exiting, reopen;
 
@@ -183,6 +186,7 @@ enum client_kind { CL_CTL, CL_HTTP };
  * @follow: a `reports --follow` client: new reports are streamed to it
  * @json: it wants JSON lines
  * @done: close once @out is sent
+ * @since_ms: when it was accepted (CLOCK_MONOTONIC ms)
  */
 struct client {
 	int fd;
@@ -194,6 +198,7 @@ struct client {
 	bool follow;
 	bool json;
 	bool done;
+	long long since_ms;
 };
 
 /**
@@ -233,6 +238,14 @@ struct daemon {
 };
 
 static struct daemon d = { .ctl_fd = -1, .http_fd = -1 };
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
 
 /* ---- client output -------------------------------------------------------------------------------- */
 
@@ -912,11 +925,12 @@ static void handle_request(struct client *c, char *line)
 /* ---- HTTP ----------------------------------------------------------------------------------------- */
 
 static void http_reply(struct client *c, const char *status, const char *type, const char *body,
-		       size_t len)
+		       size_t len, bool head)
 {
 	client_printf(c, 0, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 		      "Connection: close\r\n\r\n", status, type, len);
-	client_put(c, body, len);
+	if (!head)
+		client_put(c, body, len);
 	c->done = true;
 }
 
@@ -970,25 +984,29 @@ static void handle_http(struct client *c)
 	char method[16], path[256];
 	char *buf = NULL;
 	size_t len = 0;
+	bool head;
 
 	if (sscanf(c->in, "%15s %255s", method, path) != 2) {
-		http_reply(c, "400 Bad Request", "text/plain", "bad request\n", 12);
+		http_reply(c, "400 Bad Request", "text/plain", "bad request\n", 12, false);
 		return;
 	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-		http_reply(c, "405 Method Not Allowed", "text/plain", "GET /metrics\n", 13);
+		http_reply(c, "405 Method Not Allowed", "text/plain", "GET /metrics\n", 13, false);
 		return;
 	}
+	head = !strcmp(method, "HEAD");
 	if (strcmp(path, "/metrics")) {
-		http_reply(c, "404 Not Found", "text/plain", "racewatchd serves /metrics\n", 27);
+		http_reply(c, "404 Not Found", "text/plain", "racewatchd serves /metrics\n", 27,
+			   head);
 		return;
 	}
 	if (render_metrics(&buf, &len)) {
 		free(buf);
-		http_reply(c, "500 Internal Server Error", "text/plain", "out of memory\n", 14);
+		http_reply(c, "500 Internal Server Error", "text/plain", "out of memory\n", 14,
+			   head);
 		return;
 	}
-	http_reply(c, "200 OK", RW_METRICS_CONTENT_TYPE, buf, strcmp(method, "HEAD") ? len : 0);
+	http_reply(c, "200 OK", RW_METRICS_CONTENT_TYPE, buf, len, head);
 	free(buf);
 }
 
@@ -1044,10 +1062,14 @@ static void accept_client(int lfd, enum client_kind kind)
 	char why[256];
 	int fd;
 
+	int i, http = 0;
+
 	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (d.nr_clients == MAX_CLIENTS) {
+	for (i = 0; i < d.nr_clients; i++)
+		http += d.clients[i]->kind == CL_HTTP;
+	if (d.nr_clients == MAX_CLIENTS || (kind == CL_HTTP && http >= MAX_HTTP_CLIENTS)) {
 		close(fd);
 		return;
 	}
@@ -1058,6 +1080,7 @@ static void accept_client(int lfd, enum client_kind kind)
 	}
 	c->fd = fd;
 	c->kind = kind;
+	c->since_ms = now_ms();
 	d.clients[d.nr_clients++] = c;
 	if (kind == CL_CTL && !peer_allowed(fd, why, sizeof(why))) {
 		client_printf(c, 0, "error %s\n", why);
@@ -1086,7 +1109,7 @@ static void client_read(struct client *c)
 	if (c->in_len + n + 1 > limit) {
 		if (c->kind == CL_HTTP)
 			http_reply(c, "431 Request Header Fields Too Large", "text/plain",
-				   "too large\n", 10);
+				   "too large\n", 10, false);
 		else
 			client_error(c, "request too long");
 		return;
@@ -1114,11 +1137,17 @@ static void client_read(struct client *c)
 
 static void drop_done_clients(void)
 {
+	long long now = now_ms();
 	int i, j;
 
 	for (i = j = 0; i < d.nr_clients; i++) {
 		struct client *c = d.clients[i];
 
+		/* a request never completed, or an answer never read: give up on it */
+		if (!c->follow && now - c->since_ms > IDLE_MS) {
+			client_free(c);
+			continue;
+		}
 		if (c->done && !c->follow && c->out_off >= c->out_len) {
 			client_free(c);
 			continue;
