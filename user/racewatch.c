@@ -227,7 +227,13 @@ static const char list_doc[] =
 "turns) and what it watches. A watch of several locations lists each below.\n"
 "--format json prints one object per watch.\n"
 "\n"
-NO_DAEMON_DOC;
+NO_DAEMON_DOC
+"\n"
+"EXAMPLES:\n"
+"    racewatch watch --shm /orders --offset 64 --len 8 && racewatch list\n"
+"        hand a watch to racewatchd, then see it armed where the segment is\n"
+"    racewatch list --format json | jq 'select(.coverage < 0.5)'\n"
+"        the watches that were armed less than half of the time\n";
 
 static const char unwatch_doc[] =
 "Stop one of racewatchd's watches.\n"
@@ -237,7 +243,10 @@ static const char unwatch_doc[] =
 "Disarms the watch in every process and takes it out of the rotation; the\n"
 "reports it gave stay in racewatch reports. racewatch list shows the ids.\n"
 "\n"
-NO_DAEMON_DOC;
+NO_DAEMON_DOC
+"\n"
+"EXAMPLE:\n"
+"    racewatch unwatch 3\n";
 
 static const char stats_doc[] =
 "Show racewatchd's counters.\n"
@@ -251,7 +260,12 @@ static const char stats_doc[] =
 "each location's coverage and hits. The same figures are on racewatchd's\n"
 "/metrics.\n"
 "\n"
-NO_DAEMON_DOC;
+NO_DAEMON_DOC
+"\n"
+"EXAMPLES:\n"
+"    racewatch stats\n"
+"    racewatch stats --format json | jq .dropped\n"
+"        records lost in the module's ring and in the BPF ring\n";
 
 static const char reports_doc[] =
 "Print the race reports racewatchd kept.\n"
@@ -263,7 +277,13 @@ static const char reports_doc[] =
 "each as one JSON line, as racewatch run --format json does. --follow keeps\n"
 "printing new reports as they are found, until Ctrl-C.\n"
 "\n"
-NO_DAEMON_DOC;
+NO_DAEMON_DOC
+"\n"
+"EXAMPLES:\n"
+"    racewatch reports | less\n"
+"        the kept reports, oldest first, as the Go race detector prints them\n"
+"    racewatch reports --follow --format json >> races.json\n"
+"        every report from now on, one JSON line each\n";
 
 static int cmd_ctl(const char *cmd, int argc, char **argv)
 {

@@ -649,11 +649,89 @@ static int parse_words(struct client *c, int argc, char **argv, bool follow_ok, 
 	return 0;
 }
 
+/**
+ * struct wsum - one watch's locations summed up for list
+ * @hits: access records of all its locations
+ * @procs: the most processes any of its locations is armed in now
+ * @coverage: its locations' mean coverage
+ * @n: its locations
+ */
+struct wsum {
+	__u64 hits;
+	__u32 procs;
+	double coverage;
+	int n;
+};
+
+static struct wsum sum_watch(const struct dwatch *w, const struct dloc *locs, int nr)
+{
+	struct wsum t = {};
+	int j;
+
+	for (j = 0; j < nr; j++) {
+		if (locs[j].watch != w->id)
+			continue;
+		t.hits += locs[j].hits;
+		t.procs = t.procs > locs[j].processes ? t.procs : locs[j].processes;
+		t.coverage += locs[j].coverage;
+		t.n++;
+	}
+	t.coverage = t.n ? t.coverage / t.n : 0;
+	return t;
+}
+
+static void list_text(struct client *c, const struct dwatch *w, const struct dloc *locs, int nr)
+{
+	struct wsum t = sum_watch(w, locs, nr);
+	int j;
+
+	client_printf(c, '.', "%-5u %-6s %9u %10" PRIu64 " %7.1f%%  %s", w->id, kind_name(w->cmd),
+		      t.procs, (uint64_t)t.hits, 100 * t.coverage, w->target);
+	/* a watch of several locations: each on its own line */
+	for (j = 0; t.n > 1 && j < nr; j++)
+		if (locs[j].watch == w->id)
+			client_printf(c, '.', "      %-24s %10" PRIu64 " %7.1f%%%s", locs[j].name,
+				      (uint64_t)locs[j].hits, 100 * locs[j].coverage,
+				      locs[j].armed ? "" : "  (resting)");
+}
+
+static void list_json(struct client *c, const struct dwatch *w, const struct dloc *locs, int nr)
+{
+	struct wsum t = sum_watch(w, locs, nr);
+	char *buf = NULL;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+	bool first = true;
+	int j;
+
+	if (!f)
+		return;
+	fprintf(f, "{\"type\":\"watch\",\"id\":%u,\"kind\":\"%s\",\"target\":", w->id,
+		kind_name(w->cmd));
+	rw_json__str(f, w->target);
+	fprintf(f, ",\"processes\":%u,\"hits\":%" PRIu64 ",\"coverage\":%.4f,\"locations\":[",
+		t.procs, (uint64_t)t.hits, t.coverage);
+	for (j = 0; j < nr; j++) {
+		if (locs[j].watch != w->id)
+			continue;
+		fprintf(f, "%s{\"name\":", first ? "" : ",");
+		rw_json__str(f, locs[j].name);
+		fprintf(f, ",\"processes\":%u,\"hits\":%" PRIu64 ",\"coverage\":%.4f,\"armed\":%s}",
+			locs[j].processes, (uint64_t)locs[j].hits, locs[j].coverage,
+			locs[j].armed ? "true" : "false");
+		first = false;
+	}
+	fputs("]}", f);
+	if (!fclose(f))
+		client_lines(c, '.', buf);
+	free(buf);
+}
+
 static void req_list(struct client *c, int argc, char **argv)
 {
 	struct dloc *locs;
 	bool json;
-	int nr, i, j;
+	int nr, i;
 
 	if (parse_words(c, argc, argv, false, &json, NULL))
 		return;
@@ -662,63 +740,12 @@ static void req_list(struct client *c, int argc, char **argv)
 		client_printf(c, '.', "%-5s %-6s %9s %10s %8s  %s", "ID", "KIND", "PROCESSES",
 			      "HITS", "COVERAGE", "TARGET");
 	for (i = 0; i < d.nr_watches; i++) {
-		const struct dwatch *w = &d.watches[i];
-		__u64 hits = 0;
-		__u32 procs = 0;
-		double cov = 0;
-		int n = 0;
-
-		if (w->removed)
+		if (d.watches[i].removed)
 			continue;
-		for (j = 0; j < nr; j++) {
-			if (locs[j].watch != w->id)
-				continue;
-			hits += locs[j].hits;
-			procs = procs > locs[j].processes ? procs : locs[j].processes;
-			cov += locs[j].coverage;
-			n++;
-		}
-		cov = n ? cov / n : 0;
-		if (!json) {
-			client_printf(c, '.', "%-5u %-6s %9u %10" PRIu64 " %7.1f%%  %s", w->id,
-				      kind_name(w->cmd), procs, (uint64_t)hits, 100 * cov,
-				      w->target);
-			for (j = 0; n > 1 && j < nr; j++)
-				if (locs[j].watch == w->id)
-					client_printf(c, '.', "      %-24s %10" PRIu64 " %7.1f%%%s",
-						      locs[j].name, (uint64_t)locs[j].hits,
-						      100 * locs[j].coverage,
-						      locs[j].armed ? "" : "  (resting)");
-			continue;
-		}
-		{
-			char *buf = NULL;
-			size_t len;
-			FILE *f = open_memstream(&buf, &len);
-			bool first = true;
-
-			if (!f)
-				continue;
-			fprintf(f, "{\"type\":\"watch\",\"id\":%u,\"kind\":\"%s\",\"target\":", w->id,
-				kind_name(w->cmd));
-			rw_json__str(f, w->target);
-			fprintf(f, ",\"processes\":%u,\"hits\":%" PRIu64 ",\"coverage\":%.4f,"
-				"\"locations\":[", procs, (uint64_t)hits, cov);
-			for (j = 0; j < nr; j++) {
-				if (locs[j].watch != w->id)
-					continue;
-				fprintf(f, "%s{\"name\":", first ? "" : ",");
-				rw_json__str(f, locs[j].name);
-				fprintf(f, ",\"processes\":%u,\"hits\":%" PRIu64 ",\"coverage\":%.4f,"
-					"\"armed\":%s}", locs[j].processes, (uint64_t)locs[j].hits,
-					locs[j].coverage, locs[j].armed ? "true" : "false");
-				first = false;
-			}
-			fputs("]}", f);
-			fclose(f);
-			client_lines(c, '.', buf);
-			free(buf);
-		}
+		if (json)
+			list_json(c, &d.watches[i], locs, nr);
+		else
+			list_text(c, &d.watches[i], locs, nr);
 	}
 	free(locs);
 	client_printf(c, 0, "ok %d watch%s\n", live_watches(), live_watches() == 1 ? "" : "es");
