@@ -31,6 +31,14 @@
  * The probes are registered only while at least one file watch exists:
  * registering sys_exit makes every task take the slow syscall exit path.
  *
+ * Executable watches (RACEWATCH_IOC_WATCH_EXE) use the same machinery with
+ * another rule for "where is the field in this process": a process matches
+ * when its mm's exe_file is the watched file, and its address is the field's
+ * link-time address plus the process's load bias, found from its private
+ * mapping of the file at the anchor segment's offset. Such watches also make
+ * sched_process_exec queue a sync of every exec'ing process, so a process
+ * that execs the executable later is armed before its first instruction.
+ *
  * Rights: a process is armed only if the caller of WATCH_FILE (its
  * credentials, kept with the watch) has CAP_SYS_PTRACE in the process's user
  * namespace, as for RACEWATCH_IOC_WATCH; the others are skipped and counted.
@@ -96,7 +104,12 @@ struct rw_fproc {
  * @ino: the file's inode number (once @bound)
  * @bound: @ino is known; a watch by name is bound by the first mapping seen
  * @name: the file's name in its file system's root, for a watch by name
- * @offset: the field's offset in the file
+ * @offset: the field's offset in the file; for an executable watch, its
+ *	link-time virtual address
+ * @exe: an executable watch (RACEWATCH_IOC_WATCH_EXE)
+ * @notify: queue a struct racewatch_arm record for every arming
+ * @anchor_pgoff: for @exe, the page offset in the file of the anchor segment
+ * @anchor_vaddr: for @exe, the anchor segment's page-aligned link-time address
  * @scope: root of the process tree in scope; NULL: every process
  * @procs: &struct rw_fproc, one per armed (process, address)
  * @nr_procs: entries in @procs
@@ -117,6 +130,10 @@ struct rw_fwatch {
 	bool bound;
 	char *name;
 	u64 offset;
+	bool exe;
+	bool notify;
+	unsigned long anchor_pgoff;
+	u64 anchor_vaddr;
 	struct pid *scope;
 	struct list_head procs;
 	unsigned int nr_procs;
@@ -130,8 +147,10 @@ static DEFINE_MUTEX(rw_files_lock);
 static LIST_HEAD(rw_files);
 /* Probes act only while file watches exist (rw_files_active) ... */
 static atomic_t rw_files_active = ATOMIC_INIT(0);
-/* ... and watch for unmaps, exec and exit only while something is armed. */
+/* ... and watch for unmaps, exec and exit only while something is armed ... */
 static atomic_t rw_files_procs = ATOMIC_INIT(0);
+/* ... or, for exec, while an executable watch waits for new processes. */
+static atomic_t rw_files_exe = ATOMIC_INIT(0);
 
 static void rw_files_gc_fn(struct work_struct *work);
 static DECLARE_WORK(rw_files_gc, rw_files_gc_fn);
@@ -202,6 +221,51 @@ static bool rw_file_name_matches(struct rw_fwatch *fw, struct file *f)
 	return ok;
 }
 
+/* Is @f the file (@dev, @ino)? */
+static bool rw_file_is(struct file *f, dev_t dev, u64 ino)
+{
+	struct inode *inode = file_inode(f);
+
+	return inode->i_sb->s_dev == dev && inode->i_ino == ino;
+}
+
+/*
+ * Where an executable watch's field is in @mm, if @mm runs the executable:
+ * the field's link-time address plus the load bias, which is where the
+ * private mapping of the anchor segment starts minus its link-time address.
+ * The address must be mapped (.data in the file's mapping, .bss in the
+ * anonymous one after it). Returns 1 with *@addr set, or 0.
+ */
+static int rw_exe_addr(struct rw_fwatch *fw, struct mm_struct *mm, u64 *addr)
+{
+	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
+	struct file *exe;
+	bool runs;
+	int n = 0;
+
+	/* exe_file is freed after an RCU grace period (file_free_rcu()). */
+	rcu_read_lock();
+	exe = rcu_dereference(mm->exe_file);
+	runs = exe && rw_file_is(exe, fw->dev, fw->ino);
+	rcu_read_unlock();
+	if (!runs)
+		return 0;
+	vma_iter_init(&vmi, mm, 0);
+	mmap_read_lock(mm);
+	for_each_vma(vmi, vma) {
+		if (!vma->vm_file || (vma->vm_flags & VM_MAYSHARE) ||
+		    vma->vm_pgoff != fw->anchor_pgoff || !rw_file_is(vma->vm_file, fw->dev, fw->ino))
+			continue;
+		*addr = fw->offset + (vma->vm_start - fw->anchor_vaddr);
+		vma = vma_lookup(mm, *addr);
+		n = vma && *addr + fw->len <= vma->vm_end;
+		break;
+	}
+	mmap_read_unlock(mm);
+	return n;
+}
+
 /*
  * The addresses at which @mm's shared mappings of the file hold the whole
  * field, lowest first, at most @max of them. A watch by name not bound yet
@@ -257,6 +321,22 @@ static void rw_fproc_drop(struct rw_fwatch *fw, struct rw_fproc *p)
 	kfree(p);
 }
 
+/* Tell the session a process was armed: it may want to trace it before it runs on. */
+static void rw_fproc_notify(struct rw_fwatch *fw, struct rw_fproc *p)
+{
+	struct racewatch_arm rec = {
+		.type = RACEWATCH_REC_ARM,
+		.size = sizeof(rec),
+		.time_ns = ktime_get_ns(),
+		.pid = pid_nr(p->tgid),
+		.watch_id = fw->id,
+		.addr = p->addr,
+	};
+
+	if (rw_ring_push_arm(&fw->s->ring, &rec))
+		irq_work_queue(&fw->s->wake);
+}
+
 static int rw_fproc_arm(struct rw_fwatch *fw, struct task_struct *leader,
 			struct mm_struct *mm, u64 addr)
 {
@@ -285,6 +365,8 @@ static int rw_fproc_arm(struct rw_fwatch *fw, struct task_struct *leader,
 	fw->nr_procs++;
 	fw->armed++;
 	atomic_inc(&rw_files_procs);
+	if (fw->notify)
+		rw_fproc_notify(fw, p);
 	return 0;
 }
 
@@ -303,7 +385,8 @@ static void rw_file_sync(struct rw_fwatch *fw, struct task_struct *leader, struc
 	int n = 0, i, err;
 
 	if (mm && rw_file_in_scope(fw, leader))
-		n = rw_file_addrs(fw, mm, addrs, RW_FILE_MAX_MAPS);
+		n = fw->exe ? rw_exe_addr(fw, mm, addrs) :
+			      rw_file_addrs(fw, mm, addrs, RW_FILE_MAX_MAPS);
 	list_for_each_entry_safe(p, tmp, &fw->procs, node) {
 		if (p->tgid != tgid)
 			continue;
@@ -453,7 +536,7 @@ static void rw_probe_fork(void *data, struct task_struct *parent, struct task_st
 static void rw_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 			  struct linux_binprm *bprm)
 {
-	if (atomic_read(&rw_files_procs))
+	if (atomic_read(&rw_files_procs) || atomic_read(&rw_files_exe))
 		rw_file_queue(p);
 }
 
@@ -563,19 +646,26 @@ static struct rw_fwatch *rw_file_find(struct rw_session *s, u32 id)
 	return NULL;
 }
 
+static void rw_fwatch_free(struct rw_fwatch *fw)
+{
+	put_pid(fw->scope);
+	put_cred(fw->cred);
+	kfree(fw->name);
+	kfree(fw);
+}
+
 /* Under rw_files_lock: disarm everything and free; the id stays reserved. */
 static void rw_fwatch_remove(struct rw_fwatch *fw)
 {
 	list_del(&fw->node);
 	atomic_dec(&rw_files_active);
+	if (fw->exe)
+		atomic_dec(&rw_files_exe);
 	while (!list_empty(&fw->procs))
 		rw_fproc_drop(fw, list_first_entry(&fw->procs, struct rw_fproc, node));
 	if (list_empty(&rw_files))
 		rw_probes_set(false);
-	put_pid(fw->scope);
-	put_cred(fw->cred);
-	kfree(fw->name);
-	kfree(fw);
+	rw_fwatch_free(fw);
 }
 
 static int rw_file_validate(const struct racewatch_watch_file *req, dev_t *dev)
@@ -597,6 +687,86 @@ static int rw_file_validate(const struct racewatch_watch_file *req, dev_t *dev)
 	return rw_file_dev(req->dev, dev);
 }
 
+/* A new watch of the caller, scope process @pid (0: every process). */
+static struct rw_fwatch *rw_fwatch_new(u32 kind, u32 len, u32 pid)
+{
+	struct rw_fwatch *fw;
+	int err = 0;
+
+	fw = kzalloc(sizeof(*fw), GFP_KERNEL);
+	if (!fw)
+		return ERR_PTR(-ENOMEM);
+	fw->cred = get_current_cred();
+	fw->kind = kind;
+	fw->len = len;
+	INIT_LIST_HEAD(&fw->procs);
+	if (pid) {
+		fw->scope = find_get_pid(pid);
+		rcu_read_lock();
+		if (!fw->scope || !pid_task(fw->scope, PIDTYPE_TGID))
+			err = -ESRCH;
+		rcu_read_unlock();
+	}
+	if (err) {
+		rw_fwatch_free(fw);
+		return ERR_PTR(err);
+	}
+	return fw;
+}
+
+/*
+ * Give @fw an id of @s, list it and arm every process of the system it
+ * covers now. On success @fw belongs to @s, and *@processes and *@skipped
+ * say what the scan found; on error @fw is freed.
+ */
+static int rw_fwatch_install(struct rw_session *s, struct rw_fwatch *fw, u32 *processes,
+			     u32 *skipped)
+{
+	struct rw_fwatch *it;
+	unsigned int mine = 0;
+	u32 id;
+	int err;
+
+	fw->s = s;
+	/* The id comes from the session's table, so it never equals a WATCH id. */
+	mutex_lock(&s->lock);
+	err = xa_alloc_cyclic(&s->watches, &id, NULL, XA_LIMIT(1, INT_MAX), &s->next_id,
+			      GFP_KERNEL);
+	mutex_unlock(&s->lock);
+	if (err < 0) {
+		rw_fwatch_free(fw);
+		return err;
+	}
+	fw->id = id;
+
+	mutex_lock(&rw_files_lock);
+	list_for_each_entry(it, &rw_files, node)
+		mine += it->s == s;
+	err = mine >= RW_FILE_MAX_WATCHES ? -EMFILE : rw_probes_set(true);
+	if (err) {
+		mutex_unlock(&rw_files_lock);
+		xa_release(&s->watches, id);
+		rw_fwatch_free(fw);
+		return err;
+	}
+	/* Listed first: a process mapping the file meanwhile syncs after the scan. */
+	list_add_tail(&fw->node, &rw_files);
+	atomic_inc(&rw_files_active);
+	if (fw->exe)
+		atomic_inc(&rw_files_exe);
+	err = rw_file_scan(fw);
+	if (err) {
+		rw_fwatch_remove(fw);
+		mutex_unlock(&rw_files_lock);
+		xa_release(&s->watches, id);
+		return err;
+	}
+	*processes = fw->nr_procs;
+	*skipped = fw->skipped;
+	mutex_unlock(&rw_files_lock);
+	return 0;
+}
+
 /**
  * rw_file_watch() - RACEWATCH_IOC_WATCH_FILE
  * @s: the session
@@ -612,10 +782,8 @@ static int rw_file_validate(const struct racewatch_watch_file *req, dev_t *dev)
 int rw_file_watch(struct rw_session *s, struct file *file, void __user *uarg)
 {
 	struct racewatch_watch_file req;
-	struct rw_fwatch *fw, *it;
-	unsigned int mine = 0;
+	struct rw_fwatch *fw;
 	dev_t dev;
-	u32 id;
 	int err;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
@@ -626,89 +794,107 @@ int rw_file_watch(struct rw_session *s, struct file *file, void __user *uarg)
 	if (!rw_tps[ARRAY_SIZE(rw_tps) - 1].tp)
 		return -EOPNOTSUPP;
 
-	fw = kzalloc(sizeof(*fw), GFP_KERNEL);
-	if (!fw)
-		return -ENOMEM;
-	fw->s = s;
-	fw->cred = get_current_cred();
-	fw->kind = req.kind;
-	fw->len = req.len;
+	fw = rw_fwatch_new(req.kind, req.len, req.pid);
+	if (IS_ERR(fw))
+		return PTR_ERR(fw);
 	fw->dev = dev;
 	fw->ino = req.ino;
 	fw->offset = req.offset;
 	fw->bound = !(req.flags & RACEWATCH_WATCH_FILE_BY_NAME);
-	INIT_LIST_HEAD(&fw->procs);
+	fw->notify = req.flags & RACEWATCH_WATCH_FILE_NOTIFY;
 	if (!fw->bound) {
 		fw->name = strndup_user(u64_to_user_ptr(req.name), NAME_MAX + 1);
 		if (IS_ERR(fw->name)) {
 			err = PTR_ERR(fw->name);
 			fw->name = NULL;
-			goto out_free;
+			rw_fwatch_free(fw);
+			return err;
 		}
 		if (!fw->name[0] || strchr(fw->name, '/') || !strcmp(fw->name, ".") ||
 		    !strcmp(fw->name, "..")) {
-			err = -EINVAL;
-			goto out_free;
+			rw_fwatch_free(fw);
+			return -EINVAL;
 		}
 	}
-	if (req.pid) {
-		fw->scope = find_get_pid(req.pid);
-		rcu_read_lock();
-		if (fw->scope && !pid_task(fw->scope, PIDTYPE_TGID))
-			err = -ESRCH;
-		rcu_read_unlock();
-		if (!fw->scope)
-			err = -ESRCH;
-		if (err)
-			goto out_free;
-	}
-
-	/* The id comes from the session's table, so it never equals a WATCH id. */
-	mutex_lock(&s->lock);
-	err = xa_alloc_cyclic(&s->watches, &id, NULL, XA_LIMIT(1, INT_MAX), &s->next_id,
-			      GFP_KERNEL);
-	mutex_unlock(&s->lock);
-	if (err < 0)
-		goto out_free;
-	fw->id = id;
-
-	mutex_lock(&rw_files_lock);
-	list_for_each_entry(it, &rw_files, node)
-		mine += it->s == s;
-	err = mine >= RW_FILE_MAX_WATCHES ? -EMFILE : rw_probes_set(true);
-	if (err) {
-		mutex_unlock(&rw_files_lock);
-		xa_release(&s->watches, id);
-		goto out_free;
-	}
-	/* Listed first: a process mapping the file meanwhile syncs after the scan. */
-	list_add_tail(&fw->node, &rw_files);
-	atomic_inc(&rw_files_active);
-	err = rw_file_scan(fw);
-	if (err) {
-		rw_fwatch_remove(fw);
-		mutex_unlock(&rw_files_lock);
-		xa_release(&s->watches, id);
+	err = rw_fwatch_install(s, fw, &req.processes, &req.skipped);
+	if (err)
 		return err;
-	}
-	req.id = id;
-	req.processes = fw->nr_procs;
-	req.skipped = fw->skipped;
-	mutex_unlock(&rw_files_lock);
-
+	req.id = fw->id;
 	/* A caller that cannot learn the id gets no watch either. */
 	if (copy_to_user(uarg, &req, sizeof(req))) {
-		rw_file_unwatch(s, id);
+		rw_file_unwatch(s, req.id);
 		return -EFAULT;
 	}
 	return 0;
+}
 
-out_free:
-	put_pid(fw->scope);
-	put_cred(fw->cred);
-	kfree(fw->name);
-	kfree(fw);
-	return err;
+static int rw_exe_validate(const struct racewatch_watch_exe *req, dev_t *dev)
+{
+	if (req->size != sizeof(*req) || (req->flags & ~RACEWATCH_WATCH_EXE_FLAGS_ALL) ||
+	    req->reserved[0] || req->reserved[1])
+		return -EINVAL;
+	if (req->kind != RACEWATCH_KIND_WRITE && req->kind != RACEWATCH_KIND_RW)
+		return -EINVAL;
+	if (req->len != 1 && req->len != 2 && req->len != 4 && req->len != 8)
+		return -EINVAL;
+	if (req->vaddr & (req->len - 1))
+		return -EINVAL;
+	if ((req->anchor_offset | req->anchor_vaddr) & ~PAGE_MASK)
+		return -EINVAL;
+	if (req->anchor_offset > (u64)LLONG_MAX || req->anchor_vaddr >= TASK_SIZE_MAX ||
+	    req->vaddr >= TASK_SIZE_MAX)
+		return -EINVAL;
+	if (!req->ino)
+		return -EINVAL;
+	return rw_file_dev(req->dev, dev);
+}
+
+/**
+ * rw_file_watch_exe() - RACEWATCH_IOC_WATCH_EXE
+ * @s: the session
+ * @uarg: struct racewatch_watch_exe
+ *
+ * Return: 0, -EFAULT, -EINVAL (bad size, flags, reserved field, kind,
+ * length, alignment, anchor, device, zero inode, an address outside user
+ * space), -ESRCH (scope process not found), -EMFILE (the session holds
+ * RW_FILE_MAX_WATCHES file and executable watches), -EOPNOTSUPP (the kernel
+ * lacks a needed tracepoint), -ENOMEM or a tracepoint registration error.
+ */
+int rw_file_watch_exe(struct rw_session *s, void __user *uarg)
+{
+	struct racewatch_watch_exe req;
+	struct rw_fwatch *fw;
+	dev_t dev;
+	int err;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	err = rw_exe_validate(&req, &dev);
+	if (err)
+		return err;
+	if (!rw_tps[ARRAY_SIZE(rw_tps) - 1].tp)
+		return -EOPNOTSUPP;
+
+	fw = rw_fwatch_new(req.kind, req.len, req.pid);
+	if (IS_ERR(fw))
+		return PTR_ERR(fw);
+	fw->exe = true;
+	fw->notify = req.flags & RACEWATCH_WATCH_EXE_NOTIFY;
+	fw->bound = true;
+	fw->dev = dev;
+	fw->ino = req.ino;
+	fw->offset = req.vaddr;
+	fw->anchor_pgoff = req.anchor_offset >> PAGE_SHIFT;
+	fw->anchor_vaddr = req.anchor_vaddr;
+	err = rw_fwatch_install(s, fw, &req.processes, &req.skipped);
+	if (err)
+		return err;
+	req.id = fw->id;
+	if (copy_to_user(uarg, &req, sizeof(req))) {
+		rw_file_unwatch(s, req.id);
+		return -EFAULT;
+	}
+	return 0;
 }
 
 /**

@@ -27,7 +27,8 @@ module_param(max_watches, uint, 0444);
 MODULE_PARM_DESC(max_watches, "Most watches one open file may hold (default 32)");
 
 #define RW_FEATURES	(RACEWATCH_FEAT_RW_CLASSIFY | RACEWATCH_FEAT_USER_STACK | \
-			 RACEWATCH_FEAT_FOLLOW_THREADS | RACEWATCH_FEAT_REGS)
+			 RACEWATCH_FEAT_FOLLOW_THREADS | RACEWATCH_FEAT_REGS | \
+			 RACEWATCH_FEAT_WATCH_EXE)
 
 static bool rw_zero(const void *p, size_t n)
 {
@@ -320,6 +321,8 @@ static long rw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return rw_file_watch(s, file, uarg);
 	case RACEWATCH_IOC_FILE_STAT:
 		return rw_file_stat(s, uarg);
+	case RACEWATCH_IOC_WATCH_EXE:
+		return rw_file_watch_exe(s, uarg);
 	default:
 		return -ENOTTY;
 	}

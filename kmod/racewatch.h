@@ -131,6 +131,7 @@ struct rw_session {
 int rw_ring_init(struct rw_ring *ring, u32 nr);
 void rw_ring_free(struct rw_ring *ring);
 bool rw_ring_push(struct rw_ring *ring, struct racewatch_access *rec);
+bool rw_ring_push_arm(struct rw_ring *ring, struct racewatch_arm *rec);
 bool rw_ring_upgrade_write(struct rw_ring *ring, u64 seq);
 int rw_ring_pop(struct rw_ring *ring, void *dst, size_t room);
 bool rw_ring_empty(struct rw_ring *ring);
@@ -155,6 +156,7 @@ struct file;
 int rw_file_init(void);
 void rw_file_exit(void);
 int rw_file_watch(struct rw_session *s, struct file *file, void __user *uarg);
+int rw_file_watch_exe(struct rw_session *s, void __user *uarg);
 int rw_file_stat(struct rw_session *s, void __user *uarg);
 int rw_file_unwatch(struct rw_session *s, u32 id);
 void rw_file_release(struct rw_session *s);

@@ -44,6 +44,26 @@ void rw_ring_free(struct rw_ring *ring)
 	ring->buf = NULL;
 }
 
+static bool rw_ring_store(struct rw_ring *ring, void *rec, u32 size, u64 *seq)
+{
+	unsigned long flags;
+	bool stored = false;
+
+	raw_spin_lock_irqsave(&ring->lock, flags);
+	*seq = ring->seq++;
+	if (ring->count < ring->nr) {
+		memcpy(rw_ring_slot(ring, ring->head + ring->count), rec, size);
+		/* Pairs with the lockless check in rw_ring_empty(). */
+		WRITE_ONCE(ring->count, ring->count + 1);
+		ring->records++;
+		stored = true;
+	} else {
+		ring->dropped++;
+	}
+	raw_spin_unlock_irqrestore(&ring->lock, flags);
+	return stored;
+}
+
 /**
  * rw_ring_push() - append a record or count it as dropped
  * @ring: the ring
@@ -56,22 +76,19 @@ void rw_ring_free(struct rw_ring *ring)
  */
 bool rw_ring_push(struct rw_ring *ring, struct racewatch_access *rec)
 {
-	unsigned long flags;
-	bool stored = false;
+	return rw_ring_store(ring, rec, rec->size, &rec->seq);
+}
 
-	raw_spin_lock_irqsave(&ring->lock, flags);
-	rec->seq = ring->seq++;
-	if (ring->count < ring->nr) {
-		memcpy(rw_ring_slot(ring, ring->head + ring->count), rec, rec->size);
-		/* Pairs with the lockless check in rw_ring_empty(). */
-		WRITE_ONCE(ring->count, ring->count + 1);
-		ring->records++;
-		stored = true;
-	} else {
-		ring->dropped++;
-	}
-	raw_spin_unlock_irqrestore(&ring->lock, flags);
-	return stored;
+/**
+ * rw_ring_push_arm() - queue an arming record, or count it as dropped
+ * @ring: the ring
+ * @rec: the record; its @seq is set
+ *
+ * Return: true if stored.
+ */
+bool rw_ring_push_arm(struct rw_ring *ring, struct racewatch_arm *rec)
+{
+	return rw_ring_store(ring, rec, rec->size, &rec->seq);
 }
 
 /**
@@ -95,6 +112,8 @@ bool rw_ring_upgrade_write(struct rw_ring *ring, u64 seq)
 	raw_spin_lock_irqsave(&ring->lock, flags);
 	for (i = 0; i < ring->count && i < 8; i++) {
 		rec = rw_ring_slot(ring, ring->head + ring->count - 1 - i);
+		if (rec->type != RACEWATCH_REC_ACCESS)
+			continue;
 		if (rec->seq == seq) {
 			rec->access = RACEWATCH_ACCESS_WRITE;
 			found = true;

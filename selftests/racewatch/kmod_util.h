@@ -217,13 +217,17 @@ static inline int rw_list(int fd, struct racewatch_watch_info *wi, __u32 room)
 
 /**
  * struct rw_recs - records drained from a session
- * @n: records in @r
+ * @n: access records in @r
  * @r: pointers into @buf
+ * @narm: arming records (RACEWATCH_REC_ARM) in @arm
+ * @arm: pointers into @buf
  * @buf: raw bytes as read()
  */
 struct rw_recs {
 	int n;
 	struct racewatch_access *r[RW_MAX_RECS];
+	int narm;
+	struct racewatch_arm *arm[RW_MAX_RECS];
 	__u64 buf[RW_MAX_RECS * 48];
 };
 
@@ -237,7 +241,7 @@ static inline int rw_drain(int fd, struct rw_recs *rr)
 	size_t used = 0, off;
 	ssize_t n;
 
-	rr->n = 0;
+	rr->n = rr->narm = 0;
 	for (;;) {
 		if (sizeof(rr->buf) - used < 4096)
 			return -ENOSPC;
@@ -249,9 +253,16 @@ static inline int rw_drain(int fd, struct rw_recs *rr)
 		for (off = used; off < used + (size_t)n;) {
 			struct racewatch_access *a = (void *)((char *)rr->buf + off);
 
-			if (a->size < sizeof(*a) || rr->n == RW_MAX_RECS)
-				return -EPROTO;
-			rr->r[rr->n++] = a;
+			if (a->type == RACEWATCH_REC_ARM) {
+				if (a->size != sizeof(struct racewatch_arm) || rr->narm == RW_MAX_RECS)
+					return -EPROTO;
+				rr->arm[rr->narm++] = (struct racewatch_arm *)a;
+			} else {
+				if (a->type != RACEWATCH_REC_ACCESS || a->size < sizeof(*a) ||
+				    rr->n == RW_MAX_RECS)
+					return -EPROTO;
+				rr->r[rr->n++] = a;
+			}
 			off += a->size;
 		}
 		used += n;

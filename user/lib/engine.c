@@ -26,13 +26,29 @@
  * @pid: process
  * @addr: address in @pid
  * @len: length
- * @loc: its location (a reference)
+ * @loc: its location (a reference); NULL for a watch of RW_KEY_EACH_PROCESS
+ * @name: for RW_KEY_EACH_PROCESS, the name its locations get
+ * @procs: for RW_KEY_EACH_PROCESS, struct rw_watch_proc by (pid, address)
  */
 struct rw_watch {
 	__u32 id;
 	__u32 pid;
 	__u64 addr;
 	__u32 len;
+	struct rw_loc *loc;
+	char *name;
+	void *procs;
+};
+
+/**
+ * struct rw_watch_proc - the location of an RW_KEY_EACH_PROCESS watch in one process
+ * @pid: the process
+ * @addr: the address in it
+ * @loc: (RW_KEY_PRIVATE, @pid, @addr) (a reference)
+ */
+struct rw_watch_proc {
+	__u32 pid;
+	__u64 addr;
 	struct rw_loc *loc;
 };
 
@@ -127,6 +143,15 @@ static int rw_watch__cmp(const void *a, const void *b)
 	const struct rw_watch *x = a, *y = b;
 
 	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int rw_watch_proc__cmp(const void *a, const void *b)
+{
+	const struct rw_watch_proc *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
 static int rw_pidmaps__cmp(const void *a, const void *b)
@@ -409,6 +434,16 @@ void rw_engine__set_in_order(struct rw_engine *e)
 
 static void rw_watch__free(void *p)
 {
+	struct rw_watch *w = p;
+
+	/* locations go with the detector; watches only point at them */
+	tdestroy(w->procs, free);
+	free(w->name);
+	free(w);
+}
+
+static void rw_plain__free(void *p)
+{
 	free(p);
 }
 
@@ -431,7 +466,7 @@ void rw_engine__free(struct rw_engine *e)
 	tdestroy(e->watches, rw_watch__free);
 	rw_det__free(e->det);
 	tdestroy(e->maps, rw_pidmaps__free);
-	tdestroy(e->reports, rw_watch__free);	/* plain free() of each entry */
+	tdestroy(e->reports, rw_plain__free);
 	free(e->rep);
 	rw_decoder__free(e->dec);
 	free(e);
@@ -458,7 +493,8 @@ int rw_engine__add_watch(struct rw_engine *e, const struct rw_watch_desc *w)
 	key = w->key;
 	if (key.kind == RW_KEY_NONE)
 		key = (struct rw_key){ .kind = RW_KEY_PRIVATE, .id = w->pid, .off = w->addr };
-	else if (key.kind != RW_KEY_PRIVATE && key.kind != RW_KEY_SHARED)
+	else if (key.kind != RW_KEY_PRIVATE && key.kind != RW_KEY_SHARED &&
+		 key.kind != RW_KEY_EACH_PROCESS)
 		return -EINVAL;
 	nw = calloc(1, sizeof(*nw));
 	if (!nw)
@@ -472,8 +508,11 @@ int rw_engine__add_watch(struct rw_engine *e, const struct rw_watch_desc *w)
 		free(nw);
 		return p ? -EEXIST : -ENOMEM;
 	}
-	nw->loc = rw_det__loc_get(e->det, &key, w->name, w->len);
-	if (!nw->loc) {
+	if (key.kind == RW_KEY_EACH_PROCESS)
+		nw->name = strdup(w->name ? w->name : "");
+	else
+		nw->loc = rw_det__loc_get(e->det, &key, w->name, w->len);
+	if (key.kind == RW_KEY_EACH_PROCESS ? !nw->name : !nw->loc) {
 		tdelete(nw, &e->watches, rw_watch__cmp);
 		free(nw);
 		return -ENOMEM;
@@ -504,9 +543,41 @@ int rw_engine__remove_watch(struct rw_engine *e, __u32 id)
 		return -ENOENT;
 	w = *p;
 	tdelete(w, &e->watches, rw_watch__cmp);
-	rw_det__loc_put(e->det, w->loc);
-	free(w);
+	if (w->loc)
+		rw_det__loc_put(e->det, w->loc);
+	while (w->procs) {
+		struct rw_watch_proc *wp = *(struct rw_watch_proc **)w->procs;
+
+		tdelete(wp, &w->procs, rw_watch_proc__cmp);
+		rw_det__loc_put(e->det, wp->loc);
+		free(wp);
+	}
+	rw_watch__free(w);
 	return 0;
+}
+
+/* The location of an RW_KEY_EACH_PROCESS watch in process @pid at @addr; NULL: no memory. */
+static struct rw_loc *rw_watch__proc_loc(struct rw_engine *e, struct rw_watch *w, __u32 pid,
+					 __u64 addr)
+{
+	struct rw_watch_proc k = { .pid = pid, .addr = addr }, *wp, **p;
+	struct rw_key key = { .kind = RW_KEY_PRIVATE, .id = pid, .off = addr };
+
+	p = tfind(&k, &w->procs, rw_watch_proc__cmp);
+	if (p)
+		return (*p)->loc;
+	wp = calloc(1, sizeof(*wp));
+	if (!wp)
+		return NULL;
+	*wp = k;
+	wp->loc = rw_det__loc_get(e->det, &key, w->name, w->len);
+	if (!wp->loc || !tsearch(wp, &w->procs, rw_watch_proc__cmp)) {
+		if (wp->loc)
+			rw_det__loc_put(e->det, wp->loc);
+		free(wp);
+		return NULL;
+	}
+	return wp->loc;
 }
 
 /**
@@ -582,6 +653,7 @@ int rw_engine__snapshot_pid(struct rw_engine *e, __u32 pid)
 static int rw_engine__access(struct rw_engine *e, const struct racewatch_access *r)
 {
 	struct rw_watch k = { .id = r->watch_id }, **p;
+	struct rw_loc *loc;
 	struct rw_thread *t;
 	struct rw_access *a;
 	struct rw_insn insn;
@@ -593,6 +665,9 @@ static int rw_engine__access(struct rw_engine *e, const struct racewatch_access 
 		e->st.unknown_watch++;
 		return 0;
 	}
+	loc = (*p)->loc ? (*p)->loc : rw_watch__proc_loc(e, *p, r->pid, r->addr);
+	if (!loc)
+		return -ENOMEM;
 	t = rw_det__thread(e->det, r->pid, r->tid, r->regs.fsbase, r->comm);
 	if (!t)
 		return 0;	/* counted by the detector (max_threads) */
@@ -639,7 +714,7 @@ static int rw_engine__access(struct rw_engine *e, const struct racewatch_access 
 		memcpy(a->stack, r->stack, r->nr_stack * sizeof(*a->stack));
 		a->nr_stack = r->nr_stack;
 	}
-	err = rw_det__access(e->det, t, (*p)->loc, a);
+	err = rw_det__access(e->det, t, loc, a);
 	rw_access__put(a);
 	return err;
 }

@@ -54,8 +54,14 @@ struct rw_rec_file_hdr {
  * @name: what the user called it ("counter", "counter+4", "shm:/seg+16")
  * @key: location identity; RW_KEY_NONE means (RW_KEY_PRIVATE, pid, addr).
  *	Watches with equal keys (e.g. one shared-memory field watched in two
- *	processes) are one location.
+ *	processes) are one location. RW_KEY_EACH_PROCESS: one watch id armed
+ *	in many processes, each at its own private copy (an executable watch):
+ *	every (process, address) its records come from is a location of its
+ *	own, (RW_KEY_PRIVATE, record pid, record address); @pid and @addr are
+ *	then unused.
  */
+#define RW_KEY_EACH_PROCESS	3
+
 struct rw_watch_desc {
 	size_t sz;
 	__u32 id;

@@ -590,3 +590,107 @@ __u32 rw_span__next(__u64 addr, __u64 left)
 			break;
 	return len;
 }
+
+/* The first PT_LOAD segment of @elf: its page-aligned file offset and address. */
+static int rw_elf__anchor(Elf *elf, __u64 *offset, __u64 *vaddr)
+{
+	GElf_Phdr ph;
+	size_t i, n;
+
+	if (elf_getphdrnum(elf, &n))
+		return -ENOEXEC;
+	for (i = 0; i < n; i++) {
+		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD) {
+			*offset = ph.p_offset & ~(__u64)0xfff;
+			*vaddr = ph.p_vaddr & ~(__u64)0xfff;
+			return 0;
+		}
+	}
+	return -ENOEXEC;
+}
+
+/**
+ * rw_exesym__resolve() - find SYM[+OFF][:LEN] in an executable file
+ * @path: the executable
+ * @spec: "counter", "stats+8:4"
+ * @out: the field's link-time address and length, and the anchor segment
+ *	RACEWATCH_IOC_WATCH_EXE computes each process's load bias from
+ *
+ * Looks at the data symbols (.symtab and .dynsym) of @path alone, not of the
+ * libraries it loads. A message saying why goes to stderr on failure.
+ *
+ * Return: 0; -ENOENT no such file or data symbol; -ENOEXEC not an ELF
+ * executable; otherwise as rw_elfsym__resolve().
+ */
+int rw_exesym__resolve(const char *path, const char *spec, struct rw_exe_sym *out)
+{
+	struct rw_symsearch s = {};
+	const struct rw_symcand *c;
+	struct rw_symspec sp;
+	Elf_Scn *scn = NULL;
+	char *name = NULL;
+	GElf_Ehdr eh;
+	int fd, err;
+	Elf *elf;
+
+	memset(out, 0, sizeof(*out));
+	if (rw_symspec__parse(spec, &sp)) {
+		fprintf(stderr, "racewatch: bad watch '%s': expected SYM[+OFF][:LEN], LEN 1, 2, 4 or 8\n",
+			spec);
+		return -EINVAL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		fprintf(stderr, "racewatch: %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	err = -ENOEXEC;
+	if (!elf || !gelf_getehdr(elf, &eh) || (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) ||
+	    rw_elf__anchor(elf, &out->anchor_offset, &out->anchor_vaddr)) {
+		fprintf(stderr, "racewatch: %s: not an ELF executable\n", path);
+		goto out;
+	}
+	s.spec = &sp;
+	if (strstr(sp.sym, "::") && rw_sym__mangle(sp.sym, s.mangled, sizeof(s.mangled))) {
+		fprintf(stderr, "racewatch: cannot make sense of the C++ name '%s'\n", sp.sym);
+		err = -EINVAL;
+		goto out;
+	}
+	/* the exact name (or its mangling) first, then the loose matches, as for a process */
+	do {
+		while ((scn = elf_nextscn(elf, scn))) {
+			GElf_Shdr sh;
+
+			if (gelf_getshdr(scn, &sh) &&
+			    (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
+				rw_symsearch__scn(&s, elf, scn, &sh, path, true, 0);
+		}
+		s.loose = !s.loose && !s.nr && !s.saw_func && !s.mangled[0];
+	} while (s.loose);
+	err = -ENOENT;
+	if (!s.nr) {
+		fprintf(stderr, "racewatch: no data symbol '%s' in %s%s\n", sp.sym, path,
+			s.saw_func ? " (it names a function)" :
+			" (a library's variable is watched with attach or run)");
+		goto out;
+	}
+	err = -ENOTUNIQ;
+	c = rw_symsearch__pick(&s);
+	if (!c) {
+		rw_symsearch__ambiguous(&s);
+		goto out;
+	}
+	err = rw_elfsym__finish(&sp, c, spec, &out->vaddr, &out->len, &name);
+	if (!err) {
+		snprintf(out->name, sizeof(out->name), "%s", name);
+		free(name);
+	}
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}

@@ -24,4 +24,23 @@ struct rw_symspec {
 
 int rw_symspec__parse(const char *spec, struct rw_symspec *out);
 
+/**
+ * struct rw_exe_sym - a field of an executable file, as RACEWATCH_IOC_WATCH_EXE
+ *	names it
+ * @vaddr: link-time address of the field (symbol value plus offset)
+ * @len: watched length
+ * @anchor_offset: page-aligned file offset of the first PT_LOAD segment
+ * @anchor_vaddr: its page-aligned link-time address
+ * @name: "SYM[+OFF]", for reports
+ */
+struct rw_exe_sym {
+	__u64 vaddr;
+	__u32 len;
+	__u64 anchor_offset;
+	__u64 anchor_vaddr;
+	char name[256];
+};
+
+int rw_exesym__resolve(const char *path, const char *spec, struct rw_exe_sym *out);
+
 #endif /* __RACEWATCH_SYMRES_H */

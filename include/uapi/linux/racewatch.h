@@ -26,6 +26,7 @@
 #define RACEWATCH_FEAT_USER_STACK	(1ULL << 1) /* frame-pointer user stacks in records */
 #define RACEWATCH_FEAT_FOLLOW_THREADS	(1ULL << 2) /* threads created later are armed */
 #define RACEWATCH_FEAT_REGS		(1ULL << 3) /* user register snapshot in records */
+#define RACEWATCH_FEAT_WATCH_EXE	(1ULL << 4) /* RACEWATCH_IOC_WATCH_EXE */
 
 /**
  * struct racewatch_info - what the module offers (RACEWATCH_IOC_GET_INFO, out)
@@ -161,7 +162,8 @@ struct racewatch_stats {
 
 /* struct racewatch_watch_file.flags */
 #define RACEWATCH_WATCH_FILE_BY_NAME	(1U << 0) /* match the file by @name, not @ino */
-#define RACEWATCH_WATCH_FILE_FLAGS_ALL	(RACEWATCH_WATCH_FILE_BY_NAME)
+#define RACEWATCH_WATCH_FILE_NOTIFY	(1U << 1) /* a RACEWATCH_REC_ARM record per arming */
+#define RACEWATCH_WATCH_FILE_FLAGS_ALL	(RACEWATCH_WATCH_FILE_BY_NAME | RACEWATCH_WATCH_FILE_NOTIFY)
 
 /**
  * struct racewatch_watch_file - watch a field of a shared file mapping in
@@ -194,6 +196,9 @@ struct racewatch_stats {
  * fork children that keep the mapping before their first user instruction,
  * new threads through inheritance; munmap, shmdt, exec and exit disarm.
  * Access records of the watch carry @id and each process's own address.
+ * With RACEWATCH_WATCH_FILE_NOTIFY every arming of a process (the ones this
+ * call makes included) also queues a struct racewatch_arm record, so user
+ * space learns of a process before its first access.
  */
 struct racewatch_watch_file {
 	__u32 size;
@@ -240,6 +245,62 @@ struct racewatch_file_stat {
 	__u64 reserved;
 };
 
+/**
+ * struct racewatch_watch_exe - watch a variable of an executable in every
+ *	process running it (RACEWATCH_IOC_WATCH_EXE)
+ * @size: sizeof(struct racewatch_watch_exe)
+ * @flags: RACEWATCH_WATCH_EXE_* flags
+ * @dev: device of the executable file as stat(2) reports it in st_dev
+ * @ino: its inode number (st_ino)
+ * @vaddr: link-time virtual address of the field (the symbol's st_value
+ *	plus the offset into it), aligned to @len; .data and .bss alike
+ * @anchor_offset: file offset of one PT_LOAD segment of the executable
+ *	(p_offset rounded down to a page), usually the first one's, 0
+ * @anchor_vaddr: that segment's p_vaddr rounded down to a page
+ * @len: 1, 2, 4 or 8 bytes
+ * @kind: RACEWATCH_KIND_WRITE or RACEWATCH_KIND_RW
+ * @pid: scope: 0 arms every process of the system that runs the
+ *	executable; a thread-group id only that process and its descendants
+ * @id: out: watch id, unique within the open file among all its watches
+ * @processes: out: processes armed when the call returned
+ * @skipped: out: processes that run the executable but were not armed
+ *	because the caller has no CAP_SYS_PTRACE over them
+ * @reserved: zero
+ *
+ * A process runs the executable when its mm's exe_file (/proc/PID/exe) is
+ * the file (@dev, @ino). Its address of the field is @vaddr plus its load
+ * bias, the start of its private mapping of the file at @anchor_offset
+ * minus @anchor_vaddr (0 for a non-PIE executable, the ASLR base for a
+ * PIE one). Processes running it now are armed by the call; a process that
+ * execs it later before its first user instruction; fork children that
+ * keep the image before theirs; threads through inheritance; exec of
+ * another image and exit disarm. The watch is a file watch in every other
+ * respect: RACEWATCH_IOC_FILE_STAT reports on it, RACEWATCH_IOC_UNWATCH
+ * removes it, and it counts against the same limit. With
+ * RACEWATCH_WATCH_EXE_NOTIFY every arming of a process queues a struct
+ * racewatch_arm record before the process runs its next instruction.
+ */
+/* struct racewatch_watch_exe.flags */
+#define RACEWATCH_WATCH_EXE_NOTIFY	(1U << 0) /* a RACEWATCH_REC_ARM record per arming */
+#define RACEWATCH_WATCH_EXE_FLAGS_ALL	(RACEWATCH_WATCH_EXE_NOTIFY)
+
+struct racewatch_watch_exe {
+	__u32 size;
+	__u32 flags;
+	__u64 dev;
+	__u64 ino;
+	__u64 vaddr;
+	__u64 anchor_offset;
+	__u64 anchor_vaddr;
+	__u32 len;
+	__u32 kind;
+	__u32 pid;
+	__u32 id;
+	__u32 processes;
+	__u32 skipped;
+	__u64 reserved[2];
+};
+
 #define RACEWATCH_IOC_MAGIC	0xbc
 
 #define RACEWATCH_IOC_GET_INFO	_IOWR(RACEWATCH_IOC_MAGIC, 0x00, struct racewatch_info)
@@ -249,9 +310,11 @@ struct racewatch_file_stat {
 #define RACEWATCH_IOC_GET_STATS	_IOWR(RACEWATCH_IOC_MAGIC, 0x04, struct racewatch_stats)
 #define RACEWATCH_IOC_WATCH_FILE _IOWR(RACEWATCH_IOC_MAGIC, 0x05, struct racewatch_watch_file)
 #define RACEWATCH_IOC_FILE_STAT	_IOWR(RACEWATCH_IOC_MAGIC, 0x06, struct racewatch_file_stat)
+#define RACEWATCH_IOC_WATCH_EXE	_IOWR(RACEWATCH_IOC_MAGIC, 0x07, struct racewatch_watch_exe)
 
 /* Record types; every record read from the device starts with type and size. */
 #define RACEWATCH_REC_ACCESS	1
+#define RACEWATCH_REC_ARM	2
 
 /* struct racewatch_access.access */
 #define RACEWATCH_ACCESS_READ	1
@@ -322,6 +385,30 @@ struct racewatch_access {
 	__u64 stack[];
 };
 
+/**
+ * struct racewatch_arm - a process was armed by a file or executable watch
+ *	made with a NOTIFY flag (read from /dev/racewatch)
+ * @type: RACEWATCH_REC_ARM
+ * @size: sizeof(struct racewatch_arm)
+ * @time_ns: CLOCK_MONOTONIC time of the arming; the process has not run a
+ *	user instruction under the watch before it
+ * @pid: thread-group id of the process
+ * @watch_id: the watch
+ * @addr: the watched address in this process
+ * @seq: per-session sequence number, shared with access records
+ * @reserved: zero
+ */
+struct racewatch_arm {
+	__u32 type;
+	__u32 size;
+	__u64 time_ns;
+	__u32 pid;
+	__u32 watch_id;
+	__u64 addr;
+	__u64 seq;
+	__u64 reserved[2];
+};
+
 _Static_assert(sizeof(struct racewatch_info) == 64, "racewatch_info ABI");
 _Static_assert(sizeof(struct racewatch_watch) == 48, "racewatch_watch ABI");
 _Static_assert(sizeof(struct racewatch_unwatch) == 24, "racewatch_unwatch ABI");
@@ -331,5 +418,7 @@ _Static_assert(sizeof(struct racewatch_stats) == 80, "racewatch_stats ABI");
 _Static_assert(sizeof(struct racewatch_access) == 128, "racewatch_access ABI");
 _Static_assert(sizeof(struct racewatch_watch_file) == 72, "racewatch_watch_file ABI");
 _Static_assert(sizeof(struct racewatch_file_stat) == 64, "racewatch_file_stat ABI");
+_Static_assert(sizeof(struct racewatch_watch_exe) == 88, "racewatch_watch_exe ABI");
+_Static_assert(sizeof(struct racewatch_arm) == 56, "racewatch_arm ABI");
 
 #endif /* _UAPI_LINUX_RACEWATCH_H */

@@ -30,6 +30,8 @@
  *         with the child's pid
  *   e     exec this program again with the same arguments: it prints a new
  *         first line and no "ok"
+ *   E     exec the other build of this program (kmod_target <-> kmod_target-O2)
+ *         with the same arguments: a new first line and no "ok"
  *   x     exit at once (status 0)
  *
  * EOF on stdin ends the program.
@@ -248,6 +250,23 @@ static pid_t kt_fork_writer(unsigned long n)
 	return pid;
 }
 
+/* Exec the other build: this program's path with "-O2" added or taken off. */
+static void kt_exec_other(void)
+{
+	char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 4);
+
+	if (n < 0)
+		return;
+	path[n] = '\0';
+	if (n > 3 && !strcmp(path + n - 3, "-O2"))
+		path[n - 3] = '\0';
+	else
+		strcat(path, "-O2");
+	fflush(stdout);
+	execv(path, kt_argv);
+}
+
 /* Returns the id of the thread that made the accesses, or -1. */
 KT_HOT("ktsec_dispatch") pid_t kt_dispatch(char op, unsigned long n)
 {
@@ -283,6 +302,9 @@ KT_HOT("ktsec_dispatch") pid_t kt_dispatch(char op, unsigned long n)
 		return kt_fork_writer(n);
 	case 'e':
 		execv("/proc/self/exe", kt_argv);
+		return -1;
+	case 'E':
+		kt_exec_other();
 		return -1;
 	case 'x':
 		_exit(0);
