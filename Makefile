@@ -58,6 +58,9 @@ PROGS		:= $(patsubst $(ST_DIR)/progs/%.c,$(ST_OUT)/progs/%,$(PROG_C)) \
 PROGS		+= $(addsuffix -O2,$(PROGS))
 # progs/*_static.c are built statically too (the VM has no compiler to do it)
 PROGS		+= $(patsubst $(ST_DIR)/progs/%.c,$(ST_OUT)/progs/%-static,$(wildcard $(ST_DIR)/progs/*_static.c))
+# progs/NAME.c named here are built as 32-bit static NAME-m32 too (compat-task tests)
+M32_PROGS	:= shm_target
+PROGS		+= $(patsubst %,$(ST_OUT)/progs/%-m32,$(M32_PROGS))
 BENCHES		:= $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
 
 PROG_CFLAGS_O0	:= -g -O0 -fno-omit-frame-pointer -fPIE -pie -pthread -D_GNU_SOURCE -Wall
@@ -136,6 +139,11 @@ $(ST_OUT)/progs/%-O2: $(ST_DIR)/progs/%.c | $(ST_OUT)/progs
 $(ST_OUT)/progs/%-static: $(ST_DIR)/progs/%.c | $(ST_OUT)/progs
 	$(call msg,CC,$@)
 	$(Q)$(CC) -static -g -O1 -pthread -D_GNU_SOURCE -Wall $< -o $@
+
+# frame pointers kept, so the module's 32-bit stack walk has frames to follow
+$(ST_OUT)/progs/%-m32: $(ST_DIR)/progs/%.c | $(ST_OUT)/progs
+	$(call msg,CC,$@)
+	$(Q)$(CC) -m32 -static -g -O0 -fno-omit-frame-pointer -pthread -D_GNU_SOURCE -Wall $< -o $@ -lrt
 
 $(ST_OUT)/progs/%: $(ST_DIR)/progs/%.cc | $(ST_OUT)/progs
 	$(call msg,CXX,$@)

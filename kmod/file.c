@@ -18,8 +18,9 @@
  * rw_files_lock, walks the process's VMAs and arms or disarms it:
  *
  * - sys_exit of mmap (MAP_SHARED), mremap, shmat, remap_file_pages, munmap
- *   and shmdt: a process that maps the file later is armed before its next
- *   user instruction; one that unmaps it is disarmed;
+ *   and shmdt, of 64-bit tasks and of 32-bit (ia32) ones alike (mmap2, old
+ *   mmap, ipc(SHMAT/SHMDT) too): a process that maps the file later is armed
+ *   before its next user instruction; one that unmaps it is disarmed;
  * - sched_process_fork of a new process: the child, which keeps the parent's
  *   shared mappings, is armed before its first user instruction (perf does
  *   not copy the breakpoints into fork children: inherit_thread);
@@ -46,8 +47,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/compat.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/ipc.h>
 #include <linux/kdev_t.h>
 #include <linux/list.h>
 #include <linux/mm.h>
@@ -108,6 +111,8 @@ struct rw_fproc {
  *	link-time virtual address
  * @exe: an executable watch (RACEWATCH_IOC_WATCH_EXE)
  * @notify: queue a struct racewatch_arm record for every arming
+ * @flags: the flags of the request that made it, for RACEWATCH_IOC_LIST
+ * @scope_nr: the scope's pid as the caller gave it (0: every process)
  * @anchor_pgoff: for @exe, the page offset in the file of the anchor segment
  * @anchor_vaddr: for @exe, the anchor segment's page-aligned link-time address
  * @scope: root of the process tree in scope; NULL: every process
@@ -132,6 +137,8 @@ struct rw_fwatch {
 	u64 offset;
 	bool exe;
 	bool notify;
+	u32 flags;
+	u32 scope_nr;
 	unsigned long anchor_pgoff;
 	u64 anchor_vaddr;
 	struct pid *scope;
@@ -495,32 +502,89 @@ static void rw_file_queue(struct task_struct *t)
 	}
 }
 
-static void rw_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
+#ifdef CONFIG_IA32_EMULATION
+/*
+ * What a 32-bit (ia32 compat) task's syscall means for file watches:
+ * 1 map (sync it), 0 unmap (sync it while something is armed), -1 nothing.
+ */
+static int rw_compat_syscall(struct pt_regs *regs)
+{
+	struct { u32 addr, len, prot, flags, fd, offset; } old;
+	unsigned long args[6];
+
+	syscall_get_arguments(current, regs, args);
+	switch (syscall_get_nr(current, regs)) {
+	case __NR_ia32_mmap2:
+		return (args[3] & MAP_SHARED) && !(args[3] & MAP_ANONYMOUS) ? 1 : -1;
+	case __NR_ia32_mmap:
+		/* old_mmap(): the arguments are in user memory; unreadable: sync anyway */
+		if (copy_from_user_nofault(&old, compat_ptr(args[0]), sizeof(old)))
+			return 1;
+		return (old.flags & MAP_SHARED) && !(old.flags & MAP_ANONYMOUS) ? 1 : -1;
+	case __NR_ia32_shmat:
+	case __NR_ia32_mremap:
+	case __NR_ia32_remap_file_pages:
+		return 1;
+	case __NR_ia32_munmap:
+	case __NR_ia32_shmdt:
+		return 0;
+	case __NR_ia32_ipc:
+		/* ipc(call, ...): the low 16 bits of call say which; the rest is a version */
+		switch (args[0] & 0xffff) {
+		case SHMAT:
+			return 1;
+		case SHMDT:
+			return 0;
+		}
+		return -1;
+	}
+	return -1;
+}
+#endif
+
+/* The same for a 64-bit task. */
+static int rw_native_syscall(struct pt_regs *regs)
 {
 	unsigned long args[6];
 
-	if (!atomic_read(&rw_files_active) || (current->flags & PF_KTHREAD) ||
-	    IS_ERR_VALUE(ret) || syscall_get_arch(current) != AUDIT_ARCH_X86_64)
-		return;
 	switch (syscall_get_nr(current, regs)) {
 	case __NR_mmap:
 		syscall_get_arguments(current, regs, args);
 		/* MAP_SHARED and MAP_SHARED_VALIDATE; private and anonymous maps are most */
-		if (!(args[3] & MAP_SHARED) || (args[3] & MAP_ANONYMOUS))
-			return;
-		break;
+		return (args[3] & MAP_SHARED) && !(args[3] & MAP_ANONYMOUS) ? 1 : -1;
 	case __NR_shmat:
 	case __NR_mremap:
 	case __NR_remap_file_pages:
-		break;
+		return 1;
 	case __NR_munmap:
 	case __NR_shmdt:
-		if (!atomic_read(&rw_files_procs))
-			return;
+		return 0;
+	}
+	return -1;
+}
+
+static void rw_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
+{
+	int what;
+
+	if (!atomic_read(&rw_files_active) || (current->flags & PF_KTHREAD) ||
+	    IS_ERR_VALUE(ret))
+		return;
+	switch (syscall_get_arch(current)) {
+	case AUDIT_ARCH_X86_64:
+		/* x32 syscalls carry __X32_SYSCALL_BIT and match none of these */
+		what = rw_native_syscall(regs);
 		break;
+#ifdef CONFIG_IA32_EMULATION
+	case AUDIT_ARCH_I386:
+		what = rw_compat_syscall(regs);
+		break;
+#endif
 	default:
 		return;
 	}
+	if (what < 0 || (!what && !atomic_read(&rw_files_procs)))
+		return;
 	rw_file_queue(current);
 }
 
@@ -699,6 +763,7 @@ static struct rw_fwatch *rw_fwatch_new(u32 kind, u32 len, u32 pid)
 	fw->cred = get_current_cred();
 	fw->kind = kind;
 	fw->len = len;
+	fw->scope_nr = pid;
 	INIT_LIST_HEAD(&fw->procs);
 	if (pid) {
 		fw->scope = find_get_pid(pid);
@@ -802,6 +867,7 @@ int rw_file_watch(struct rw_session *s, struct file *file, void __user *uarg)
 	fw->offset = req.offset;
 	fw->bound = !(req.flags & RACEWATCH_WATCH_FILE_BY_NAME);
 	fw->notify = req.flags & RACEWATCH_WATCH_FILE_NOTIFY;
+	fw->flags = req.flags;
 	if (!fw->bound) {
 		fw->name = strndup_user(u64_to_user_ptr(req.name), NAME_MAX + 1);
 		if (IS_ERR(fw->name)) {
@@ -880,6 +946,7 @@ int rw_file_watch_exe(struct rw_session *s, void __user *uarg)
 		return PTR_ERR(fw);
 	fw->exe = true;
 	fw->notify = req.flags & RACEWATCH_WATCH_EXE_NOTIFY;
+	fw->flags = req.flags;
 	fw->bound = true;
 	fw->dev = dev;
 	fw->ino = req.ino;
@@ -919,6 +986,19 @@ int rw_file_unwatch(struct rw_session *s, u32 id)
 	return 0;
 }
 
+/* Under rw_files_lock: threads armed now and records so far of @fw. */
+static void rw_fwatch_counts(struct rw_fwatch *fw, u32 *threads, u64 *hits)
+{
+	struct rw_fproc *p;
+
+	*threads = 0;
+	*hits = fw->gone_hits;
+	list_for_each_entry(p, &fw->procs, node) {
+		*threads += rw_watch_live_threads(p->w);
+		*hits += atomic64_read(&p->w->hits);
+	}
+}
+
 /**
  * rw_file_stat() - RACEWATCH_IOC_FILE_STAT
  * @s: the session
@@ -930,7 +1010,6 @@ int rw_file_stat(struct rw_session *s, void __user *uarg)
 {
 	struct racewatch_file_stat st;
 	struct rw_fwatch *fw;
-	struct rw_fproc *p;
 	u32 id;
 
 	if (copy_from_user(&st, uarg, sizeof(st)))
@@ -951,10 +1030,7 @@ int rw_file_stat(struct rw_session *s, void __user *uarg)
 		st.failed = fw->failed;
 		st.hits = fw->gone_hits;
 		st.ino = fw->bound ? fw->ino : 0;
-		list_for_each_entry(p, &fw->procs, node) {
-			st.threads += rw_watch_live_threads(p->w);
-			st.hits += atomic64_read(&p->w->hits);
-		}
+		rw_fwatch_counts(fw, &st.threads, &st.hits);
 	}
 	mutex_unlock(&rw_files_lock);
 	if (!fw)
@@ -962,6 +1038,80 @@ int rw_file_stat(struct rw_session *s, void __user *uarg)
 	if (copy_to_user(uarg, &st, sizeof(st)))
 		return -EFAULT;
 	return 0;
+}
+
+/**
+ * rw_file_list() - the file and executable watches of RACEWATCH_IOC_LIST
+ * @s: the session
+ * @out: the caller's array
+ * @room: its entries
+ * @n: in: entries listed so far (the next index in @out); out: plus this
+ *	session's file watches, listed or not for lack of room
+ *
+ * The entries are gathered under rw_files_lock and copied out after it,
+ * so a slow page fault on @out cannot hold up the arming of processes.
+ *
+ * Return: 0, -ENOMEM or -EFAULT.
+ */
+int rw_file_list(struct rw_session *s, struct racewatch_watch_info __user *out, u32 room, u32 *n)
+{
+	struct racewatch_watch_info *v;
+	struct rw_fwatch *fw;
+	u32 nr = 0, first = *n, i;
+	int err = 0;
+
+	v = kcalloc(RW_FILE_MAX_WATCHES, sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	mutex_lock(&rw_files_lock);
+	list_for_each_entry(fw, &rw_files, node) {
+		struct racewatch_watch_info *wi = &v[nr];
+
+		if (fw->s != s || nr == RW_FILE_MAX_WATCHES)
+			continue;
+		wi->id = fw->id;
+		wi->pid = fw->scope_nr;
+		wi->kind = fw->kind;
+		wi->len = fw->len;
+		wi->addr = fw->offset;
+		wi->flags = fw->flags;
+		wi->type = fw->exe ? RACEWATCH_WATCH_TYPE_EXE : RACEWATCH_WATCH_TYPE_FILE;
+		wi->processes = fw->nr_procs;
+		wi->ino = fw->bound ? fw->ino : 0;
+		rw_fwatch_counts(fw, &wi->threads, &wi->hits);
+		nr++;
+	}
+	mutex_unlock(&rw_files_lock);
+	for (i = 0; i < nr && first + i < room && !err; i++) {
+		if (copy_to_user(&out[first + i], &v[i], sizeof(v[i])))
+			err = -EFAULT;
+	}
+	kfree(v);
+	*n = first + nr;
+	return err;
+}
+
+/**
+ * rw_file_stats() - the file watches' part of RACEWATCH_IOC_GET_STATS
+ * @s: the session
+ * @st: filled: file_watches, file_processes, file_threads
+ */
+void rw_file_stats(struct rw_session *s, struct racewatch_stats *st)
+{
+	struct rw_fwatch *fw;
+	u32 threads;
+	u64 hits;
+
+	mutex_lock(&rw_files_lock);
+	list_for_each_entry(fw, &rw_files, node) {
+		if (fw->s != s)
+			continue;
+		rw_fwatch_counts(fw, &threads, &hits);
+		st->file_watches++;
+		st->file_processes += fw->nr_procs;
+		st->file_threads += threads;
+	}
+	mutex_unlock(&rw_files_lock);
 }
 
 /**

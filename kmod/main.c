@@ -225,9 +225,13 @@ static int rw_unwatch(struct rw_session *s, void __user *uarg)
 	return w ? 0 : -ENOENT;
 }
 
-static void rw_watch_info(struct rw_watch *w, struct racewatch_watch_info *wi)
+static void rw_watch_info(struct rw_watch *w, struct racewatch_watch_info *wi, bool all)
 {
 	memset(wi, 0, sizeof(*wi));
+	if (all) {
+		wi->type = RACEWATCH_WATCH_TYPE_PID;
+		wi->processes = w->nr_threads && rw_watch_live_threads(w) ? 1 : 0;
+	}
 	wi->id = w->id;
 	wi->pid = w->pid;
 	wi->kind = w->kind;
@@ -245,19 +249,22 @@ static int rw_list(struct rw_session *s, void __user *uarg)
 	struct racewatch_watch_info __user *out;
 	struct rw_watch *w;
 	unsigned long id;
+	bool all;
 	u32 n = 0;
 	int err = 0;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	if (req.size != sizeof(req) || !rw_zero(req.reserved, sizeof(req.reserved)))
+	if (req.size != sizeof(req) || req.reserved32 || req.reserved ||
+	    (req.flags & ~RACEWATCH_LIST_FLAGS_ALL))
 		return -EINVAL;
 	out = u64_to_user_ptr(req.watches);
+	all = req.flags & RACEWATCH_LIST_ALL;
 
 	mutex_lock(&s->lock);
 	xa_for_each(&s->watches, id, w) {
 		if (n < req.count) {
-			rw_watch_info(w, &wi);
+			rw_watch_info(w, &wi, all);
 			if (copy_to_user(&out[n], &wi, sizeof(wi))) {
 				err = -EFAULT;
 				break;
@@ -266,6 +273,8 @@ static int rw_list(struct rw_session *s, void __user *uarg)
 		n++;
 	}
 	mutex_unlock(&s->lock);
+	if (!err && all)
+		err = rw_file_list(s, out, req.count, &n);
 	if (err)
 		return err;
 
@@ -294,6 +303,7 @@ static int rw_get_stats(struct rw_session *s, void __user *uarg)
 		st.armed_threads += rw_watch_live_threads(w);
 	mutex_unlock(&s->lock);
 	st.arm_failures = atomic64_read(&s->arm_failures);
+	rw_file_stats(s, &st);
 	rw_ring_stats(&s->ring, &st);
 
 	if (copy_to_user(uarg, &st, sizeof(st)))

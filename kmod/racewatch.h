@@ -158,6 +158,8 @@ void rw_file_exit(void);
 int rw_file_watch(struct rw_session *s, struct file *file, void __user *uarg);
 int rw_file_watch_exe(struct rw_session *s, void __user *uarg);
 int rw_file_stat(struct rw_session *s, void __user *uarg);
+int rw_file_list(struct rw_session *s, struct racewatch_watch_info __user *out, u32 room, u32 *n);
+void rw_file_stats(struct rw_session *s, struct racewatch_stats *st);
 int rw_file_unwatch(struct rw_session *s, u32 id);
 void rw_file_release(struct rw_session *s);
 

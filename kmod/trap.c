@@ -54,6 +54,42 @@ struct rw_cpu {
 static DEFINE_PER_CPU(struct rw_cpu, rw_cpu);
 
 /*
+ * The same walk for a 32-bit task: [ebp] is the caller's ebp, [ebp + 4] the
+ * return address, both 4 bytes. Only the low 32 bits of the registers are
+ * the task's.
+ */
+static u32 rw_walk_user_stack32(struct pt_regs *regs, u64 *out, u32 max, bool *trunc)
+{
+	struct {
+		u32 next;
+		u32 ret;
+	} frame;
+	u32 fp = (u32)regs->bp;
+	u32 lo = (u32)regs->sp;
+	u32 n = 0;
+
+	for (;;) {
+		if (!fp || (fp & 3) || fp < lo || fp > U32_MAX - sizeof(frame))
+			break;
+		if (copy_from_user_nofault(&frame, (const void __user *)(unsigned long)fp,
+					   sizeof(frame)))
+			break;
+		if (!frame.ret)
+			break;
+		if (n == max) {
+			*trunc = true;
+			break;
+		}
+		out[n++] = frame.ret;
+		if (frame.next <= fp)
+			break;
+		lo = fp + sizeof(frame);
+		fp = frame.next;
+	}
+	return n;
+}
+
+/*
  * Walk the user stack through saved frame pointers: [fp] is the caller's fp,
  * [fp + 8] the return address. Stops at a NULL, unaligned, non-increasing or
  * unreadable frame. Code built without frame pointers leaves rbp as a general
@@ -71,7 +107,7 @@ static u32 rw_walk_user_stack(struct pt_regs *regs, u64 *out, u32 max, bool *tru
 
 	*trunc = false;
 	if (!user_64bit_mode(regs))
-		return 0;
+		return rw_walk_user_stack32(regs, out, max, trunc);
 	for (;;) {
 		if (!fp || (fp & 7) || fp < lo || fp > TASK_SIZE_MAX - sizeof(frame))
 			break;
@@ -114,12 +150,20 @@ static void rw_fill_record(struct racewatch_access *rec, struct rw_watch *w, u8 
 		rec->flags |= RACEWATCH_ACCESS_F_VALUE_OK;
 	}
 	strscpy_pad(rec->comm, current->comm, sizeof(rec->comm));
-	rec->regs.ip = regs->ip;
-	rec->regs.sp = regs->sp;
-	rec->regs.bp = regs->bp;
-	rec->regs.r14 = regs->r14;
+	if (user_64bit_mode(regs)) {
+		rec->regs.ip = regs->ip;
+		rec->regs.sp = regs->sp;
+		rec->regs.bp = regs->bp;
+		rec->regs.r14 = regs->r14;
+		rec->regs.fsbase = x86_fsbase_read_cpu();
+	} else {
+		/* a 32-bit task: no r14, and its thread pointer is not fsbase */
+		rec->flags |= RACEWATCH_ACCESS_F_COMPAT;
+		rec->regs.ip = (u32)regs->ip;
+		rec->regs.sp = (u32)regs->sp;
+		rec->regs.bp = (u32)regs->bp;
+	}
 	rec->regs.flags = regs->flags;
-	rec->regs.fsbase = x86_fsbase_read_cpu();
 	rec->nr_stack = rw_walk_user_stack(regs, rec->stack, RACEWATCH_MAX_STACK, &trunc);
 	if (trunc)
 		rec->flags |= RACEWATCH_ACCESS_F_STACK_TRUNC;

@@ -10,6 +10,7 @@
  */
 #include <fcntl.h>
 #include <gelf.h>
+#include <sys/mman.h>
 #include <grp.h>
 #include <sched.h>
 #include <time.h>
@@ -442,6 +443,115 @@ TEST_F(exe, scope_and_close)
 	EXPECT_LT(0, rw_watch(fd2, self->b.pid, self->b.var, 8, RACEWATCH_KIND_RW, 0));
 	EXPECT_EQ(-ENOSPC, rw_watch(fd2, self->b.pid, self->b.var, 8, RACEWATCH_KIND_WRITE, 0));
 	close(fd2);
+}
+
+/* LIST with RACEWATCH_LIST_ALL and GET_STATS show file and executable watches, typed. */
+TEST_F(exe, list_and_stats_show_file_and_exe_watches)
+{
+	struct racewatch_watch_info wi[4];
+	struct racewatch_watch_exe w;
+	struct racewatch_watch_file f;
+	struct racewatch_stats st;
+	struct racewatch_list l;
+	char name[64];
+	struct stat sb;
+	int pid_id, sfd, i;
+
+	NEED_READY();
+	/* the pid watch in another process: QEMU reports one slot per access */
+	ASSERT_EQ(0, kt_start(&self->other, variant->other, false));
+	pid_id = rw_watch(self->fd, self->other.pid, self->other.var, 8, RACEWATCH_KIND_WRITE, 0);
+	ASSERT_LT(0, pid_id);
+	w = we_req(&self->ei, 0);
+	w.kind = RACEWATCH_KIND_WRITE;
+	ASSERT_LT(0, we_watch(self->fd, &w));
+	snprintf(name, sizeof(name), "/rw_kexe_%d", getpid());
+	sfd = shm_open(name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, sfd);
+	ASSERT_EQ(0, fstat(sfd, &sb));
+	close(sfd);
+	shm_unlink(name);
+	memset(&f, 0, sizeof(f));
+	f.size = sizeof(f);
+	f.dev = sb.st_dev;
+	f.ino = sb.st_ino;
+	f.offset = 16;
+	f.len = 4;
+	f.kind = RACEWATCH_KIND_RW;
+	f.flags = RACEWATCH_WATCH_FILE_NOTIFY;
+	ASSERT_EQ(0, ioctl(self->fd, RACEWATCH_IOC_WATCH_FILE, &f));
+	ASSERT_EQ(self->a.pid, kt_cmd(&self->a, 'w', 3));
+	ASSERT_EQ(self->other.pid, kt_cmd(&self->other, 'w', 2));
+
+	/* old callers: only the pid watch, untyped */
+	EXPECT_EQ(1, rw_list(self->fd, wi, 4));
+	EXPECT_EQ((__u32)pid_id, wi[0].id);
+	EXPECT_EQ(0u, wi[0].type);
+	EXPECT_EQ(0xccccccccu, wi[1].id);
+
+	memset(wi, 0xcc, sizeof(wi));
+	memset(&l, 0, sizeof(l));
+	l.size = sizeof(l);
+	l.count = 4;
+	l.flags = RACEWATCH_LIST_ALL;
+	l.watches = (__u64)(unsigned long)wi;
+	ASSERT_EQ(0, ioctl(self->fd, RACEWATCH_IOC_LIST, &l));
+	ASSERT_EQ(3u, l.count);
+	EXPECT_EQ(0xccccccccu, wi[3].id);
+	EXPECT_EQ(RACEWATCH_WATCH_TYPE_PID, wi[0].type);
+	EXPECT_EQ(1u, wi[0].processes);
+	EXPECT_EQ(2u, wi[0].hits);
+	/* the executable watch */
+	EXPECT_EQ(w.id, wi[1].id);
+	EXPECT_EQ(RACEWATCH_WATCH_TYPE_EXE, wi[1].type);
+	EXPECT_EQ(0u, wi[1].pid);
+	EXPECT_EQ(RACEWATCH_KIND_WRITE, wi[1].kind);
+	EXPECT_EQ(8u, wi[1].len);
+	EXPECT_EQ(self->ei.var_vaddr, wi[1].addr);
+	EXPECT_EQ(1u, wi[1].processes);
+	EXPECT_EQ(1u, wi[1].threads);
+	EXPECT_EQ(3u, wi[1].hits);
+	EXPECT_EQ(0u, wi[1].flags);
+	EXPECT_EQ((__u64)self->ei.sb.st_ino, wi[1].ino);
+	/* the file watch: nobody maps it */
+	EXPECT_EQ(f.id, wi[2].id);
+	EXPECT_EQ(RACEWATCH_WATCH_TYPE_FILE, wi[2].type);
+	EXPECT_EQ(RACEWATCH_KIND_RW, wi[2].kind);
+	EXPECT_EQ(4u, wi[2].len);
+	EXPECT_EQ(16u, wi[2].addr);
+	EXPECT_EQ(0u, wi[2].processes);
+	EXPECT_EQ(0u, wi[2].threads);
+	EXPECT_EQ(RACEWATCH_WATCH_FILE_NOTIFY, wi[2].flags);
+	EXPECT_EQ((__u64)sb.st_ino, wi[2].ino);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0u, wi[i].reserved);
+
+	/* room for two: three counted, two written */
+	memset(wi, 0xcc, sizeof(wi));
+	l.count = 2;
+	ASSERT_EQ(0, ioctl(self->fd, RACEWATCH_IOC_LIST, &l));
+	EXPECT_EQ(3u, l.count);
+	EXPECT_EQ(w.id, wi[1].id);
+	EXPECT_EQ(0xccccccccu, wi[2].id);
+
+	ASSERT_EQ(0, rw_stats(self->fd, &st));
+	EXPECT_EQ(1u, st.watches);
+	EXPECT_EQ(1u, st.armed_threads);
+	EXPECT_EQ(2u, st.file_watches);
+	EXPECT_EQ(1u, st.file_processes);
+	EXPECT_EQ(1u, st.file_threads);
+	EXPECT_EQ(0u, st.reserved[0] | st.reserved[1]);
+
+	/* unwatched: gone from both */
+	EXPECT_EQ(0, rw_unwatch(self->fd, w.id));
+	EXPECT_EQ(0, rw_unwatch(self->fd, f.id));
+	l.count = 4;
+	ASSERT_EQ(0, ioctl(self->fd, RACEWATCH_IOC_LIST, &l));
+	EXPECT_EQ(1u, l.count);
+	ASSERT_EQ(0, rw_stats(self->fd, &st));
+	EXPECT_EQ(0u, st.file_watches);
+	EXPECT_EQ(0u, st.file_processes);
+	EXPECT_EQ(0u, st.file_threads);
 }
 
 #define NOBODY		65534

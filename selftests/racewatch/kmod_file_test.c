@@ -26,37 +26,24 @@ struct st {
 	FILE *in, *out;
 };
 
-static int st_start(struct st *t)
+/* Start progs/@name (shm_target, or its 32-bit build shm_target-m32). */
+static int st_start_prog(struct st *t, const char *name)
 {
-	char path[PATH_MAX], line[64];
-	int in[2], out[2];
+	char line[64];
+	int err;
 
 	memset(t, 0, sizeof(*t));
-	if (kt_prog_path("shm_target", path, sizeof(path)) || access(path, X_OK))
-		return -ENOENT;
-	if (pipe(in) || pipe(out))
-		return -errno;
-	t->pid = fork();
-	if (t->pid < 0)
-		return -errno;
-	if (!t->pid) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[1]);
-		close(out[0]);
-		execl(path, path, NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	t->in = fdopen(in[1], "w");
-	t->out = fdopen(out[0], "r");
-	if (!t->in || !t->out)
-		return -EIO;
-	setvbuf(t->in, NULL, _IOLBF, 0);
+	err = kt_spawn(name, NULL, &t->pid, &t->in, &t->out);
+	if (err)
+		return err;
 	if (!fgets(line, sizeof(line), t->out) || strncmp(line, "ready", 5))
 		return -EPROTO;
 	return 0;
+}
+
+static int st_start(struct st *t)
+{
+	return st_start_prog(t, "shm_target");
 }
 
 /* Send a command; the reply's number (hex for addresses) or -1 on "err". */
@@ -545,6 +532,100 @@ TEST_F(file, close_disarms_everything)
 	EXPECT_LT(0, rw_watch(fd2, self->a.pid, aa + FIELD, 8, RACEWATCH_KIND_RW, 0));
 	EXPECT_EQ(-ENOSPC, rw_watch(fd2, self->a.pid, aa + FIELD, 8, RACEWATCH_KIND_WRITE, 0));
 	close(fd2);
+}
+
+/*
+ * A 32-bit (ia32) process: its mmap2 and shmat (glibc's, through ipc() or
+ * shmat) arm it, munmap and shmdt disarm it; its records say it is a compat
+ * task, hold 32-bit addresses and a stack walked through 32-bit frames.
+ */
+TEST_F(file, compat_32bit_process_followed)
+{
+	static struct rw_recs recs;
+	struct racewatch_watch_file w, ws;
+	struct racewatch_file_stat st;
+	struct stat sb;
+	struct st c;
+	long ac, as;
+	int i, id, n = 0;
+
+	NEED_READY();
+	if (st_start_prog(&c, "shm_target-m32")) {
+		st_kill(&c);
+		SKIP(return, "progs/shm_target-m32 missing or not runnable (no ia32 support?)");
+	}
+	/* 4 bytes, writes: the 32-bit build stores a 64-bit field as two dwords */
+	w = wf_req(&self->sb, FIELD, 0);
+	w.len = 4;
+	w.kind = RACEWATCH_KIND_WRITE;
+	ASSERT_LT(0, wf_watch(self->fd, &w));
+	EXPECT_EQ(0u, w.processes);
+
+	/* mmap2: armed before the call returned */
+	ac = st_cmd(&c, 1, "p %s", self->name);
+	ASSERT_LT(0, ac);
+	EXPECT_GT(1L << 32, ac);
+	ASSERT_EQ(0, wf_stat(self->fd, w.id, &st));
+	EXPECT_EQ(1u, st.processes);
+	ASSERT_EQ(c.pid, st_cmd(&c, 0, "w %d 3", FIELD));
+	ASSERT_LE(0, rw_drain(self->fd, &recs));
+	for (i = 0; i < recs.n; i++) {
+		struct racewatch_access *a = recs.r[i];
+		__u32 k;
+
+		if (a->watch_id != w.id || (pid_t)a->pid != c.pid)
+			continue;
+		n++;
+		EXPECT_EQ((__u64)ac + FIELD, a->addr);
+		EXPECT_EQ(RACEWATCH_ACCESS_WRITE, a->access);
+		EXPECT_TRUE(a->flags & RACEWATCH_ACCESS_F_COMPAT);
+		EXPECT_GT(1ULL << 32, a->regs.ip);
+		EXPECT_GT(1ULL << 32, a->regs.sp);
+		EXPECT_EQ(0u, a->regs.r14);
+		EXPECT_EQ(0u, a->regs.fsbase);
+		/* -O0 with frame pointers: at least the caller of do_write() */
+		EXPECT_LE(1u, a->nr_stack);
+		for (k = 0; k < a->nr_stack; k++) {
+			EXPECT_GT(1ULL << 32, a->stack[k]);
+			EXPECT_NE(0u, a->stack[k]);
+		}
+	}
+	EXPECT_EQ(3, n);
+	/* munmap: disarmed before it returned */
+	ASSERT_EQ(0, st_cmd(&c, 0, "u"));
+	ASSERT_EQ(0, wf_stat(self->fd, w.id, &st));
+	EXPECT_EQ(0u, st.processes);
+
+	/* System V: shmat arms, shmdt disarms */
+	id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	ASSERT_LE(0, id);
+	as = st_cmd(&c, 1, "s %d", id);
+	ASSERT_LT(0, as);
+	ASSERT_EQ(0, sysv_ident(c.pid, as, &sb));
+	ws = wf_req(&sb, FIELD, 0);
+	ws.len = 4;
+	ws.kind = RACEWATCH_KIND_WRITE;
+	/* made while c is attached: armed by the scan; detach, attach again */
+	ASSERT_LT(0, wf_watch(self->fd, &ws));
+	EXPECT_EQ(1u, ws.processes);
+	ASSERT_EQ(0, st_cmd(&c, 0, "u"));
+	ASSERT_EQ(0, wf_stat(self->fd, ws.id, &st));
+	EXPECT_EQ(0u, st.processes);
+	as = st_cmd(&c, 1, "s %d", id);
+	ASSERT_LT(0, as);
+	ASSERT_EQ(0, wf_stat(self->fd, ws.id, &st));
+	EXPECT_EQ(1u, st.processes);
+	ASSERT_EQ(c.pid, st_cmd(&c, 0, "w %d 2", FIELD));
+	ASSERT_LE(0, rw_drain(self->fd, &recs));
+	n = 0;
+	for (i = 0; i < recs.n; i++)
+		n += recs.r[i]->watch_id == ws.id && recs.r[i]->addr == (__u64)as + FIELD;
+	EXPECT_EQ(2, n);
+	ASSERT_EQ(0, st_cmd(&c, 0, "u"));
+	ASSERT_EQ(0, wf_stat(self->fd, ws.id, &st));
+	EXPECT_EQ(0u, st.processes);
+	shmctl(id, IPC_RMID, NULL);
+	st_kill(&c);
 }
 
 #define NOBODY		65534

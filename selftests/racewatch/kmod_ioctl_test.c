@@ -406,18 +406,44 @@ TEST_F(dev, list_describes_each_watch)
 	EXPECT_EQ(0, wi[1].flags);
 	EXPECT_EQ(0, wi[1].hits);
 	EXPECT_EQ(2, wi[1].threads);
+	/* without RACEWATCH_LIST_ALL: the entries older callers know */
 	for (i = 0; i < 2; i++) {
-		EXPECT_EQ(0, wi[i].reserved[0]);
-		EXPECT_EQ(0, wi[i].reserved[1]);
-		EXPECT_EQ(0, wi[i].reserved[2]);
+		EXPECT_EQ(0, wi[i].type);
+		EXPECT_EQ(0, wi[i].processes);
+		EXPECT_EQ(0, wi[i].ino);
+		EXPECT_EQ(0, wi[i].reserved);
 	}
+	/* with it: typed, one process each */
+	memset(wi, 0xcc, sizeof(wi));
+	memset(&l, 0, sizeof(l));
+	l.size = sizeof(l);
+	l.count = 4;
+	l.flags = RACEWATCH_LIST_ALL;
+	l.watches = (__u64)(unsigned long)wi;
+	ASSERT_EQ(0, ioctl(self->fd, RACEWATCH_IOC_LIST, &l));
+	EXPECT_EQ(2, l.count);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(RACEWATCH_WATCH_TYPE_PID, wi[i].type);
+		EXPECT_EQ(1, wi[i].processes);
+		EXPECT_EQ(0, wi[i].ino);
+		EXPECT_EQ(0, wi[i].reserved);
+	}
+	EXPECT_EQ(5, wi[0].hits);
 
 	memset(&l, 0, sizeof(l));
 	l.size = sizeof(l);
-	l.reserved[0] = 1;
+	l.reserved = 1;
 	EXPECT_EQ(-1, ioctl(self->fd, RACEWATCH_IOC_LIST, &l));
 	EXPECT_EQ(EINVAL, errno);
-	l.reserved[0] = 0;
+	l.reserved = 0;
+	l.reserved32 = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, RACEWATCH_IOC_LIST, &l));
+	EXPECT_EQ(EINVAL, errno);
+	l.reserved32 = 0;
+	l.flags = 2;
+	EXPECT_EQ(-1, ioctl(self->fd, RACEWATCH_IOC_LIST, &l));
+	EXPECT_EQ(EINVAL, errno);
+	l.flags = 0;
 	l.count = 2;
 	l.watches = 8;	/* unmapped */
 	EXPECT_EQ(-1, ioctl(self->fd, RACEWATCH_IOC_LIST, &l));
@@ -440,7 +466,10 @@ TEST_F(dev, stats_count_records_reads_and_threads)
 	EXPECT_EQ(0, st.read);
 	EXPECT_EQ(2, st.armed_threads);
 	EXPECT_EQ(0, st.arm_failures);
-	for (i = 0; i < 4; i++)
+	EXPECT_EQ(0, st.file_watches);
+	EXPECT_EQ(0, st.file_processes);
+	EXPECT_EQ(0, st.file_threads);
+	for (i = 0; i < 2; i++)
 		EXPECT_EQ(0, st.reserved[i]);
 
 	EXPECT_LT(0, read(self->fd, buf, sizeof(buf)));

@@ -72,36 +72,51 @@ static inline int kt_read_header(struct kt *t)
 	return 0;
 }
 
+/*
+ * Start progs/@name with the argument @arg (NULL: none), its stdin and
+ * stdout on pipes: *@in line-buffered for commands, *@out for replies.
+ * 0 or -errno.
+ */
+static inline int kt_spawn(const char *name, const char *arg, pid_t *pid, FILE **in, FILE **out)
+{
+	char path[PATH_MAX];
+	int pin[2], pout[2];
+
+	*in = *out = NULL;
+	*pid = 0;
+	if (kt_prog_path(name, path, sizeof(path)) || access(path, X_OK))
+		return -ENOENT;
+	if (pipe(pin) || pipe(pout))
+		return -errno;
+	*pid = fork();
+	if (*pid < 0)
+		return -errno;
+	if (*pid == 0) {
+		dup2(pin[0], 0);
+		dup2(pout[1], 1);
+		close(pin[1]);
+		close(pout[0]);
+		execl(path, path, arg, NULL);
+		_exit(127);
+	}
+	close(pin[0]);
+	close(pout[1]);
+	*in = fdopen(pin[1], "w");
+	*out = fdopen(pout[0], "r");
+	if (!*in || !*out)
+		return -EIO;
+	setvbuf(*in, NULL, _IOLBF, 0);
+	return 0;
+}
+
 /* Start progs/@name ("kmod_target" or "kmod_target-O2"); 0 or -errno. */
 static inline int kt_start(struct kt *t, const char *name, bool helper)
 {
-	char path[PATH_MAX];
-	int in[2], out[2];
+	int err;
 
 	memset(t, 0, sizeof(*t));
-	if (kt_prog_path(name, path, sizeof(path)) || access(path, X_OK))
-		return -ENOENT;
-	if (pipe(in) || pipe(out))
-		return -errno;
-	t->pid = fork();
-	if (t->pid < 0)
-		return -errno;
-	if (t->pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[1]);
-		close(out[0]);
-		execl(path, path, helper ? "helper" : NULL, NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	t->in = fdopen(in[1], "w");
-	t->out = fdopen(out[0], "r");
-	if (!t->in || !t->out)
-		return -EIO;
-	setvbuf(t->in, NULL, _IOLBF, 0);
-	return kt_read_header(t);
+	err = kt_spawn(name, helper ? "helper" : NULL, &t->pid, &t->in, &t->out);
+	return err ? err : kt_read_header(t);
 }
 
 /* Send one command; returns the tid that made the accesses, or -1. */

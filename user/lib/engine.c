@@ -687,7 +687,11 @@ static int rw_engine__access(struct rw_engine *e, const struct racewatch_access 
 	memcpy(a->comm, r->comm, sizeof(a->comm));
 	a->ip = r->regs.ip;
 	a->maps = rw_maps__get(rw_engine__maps_of(e, r->pid));
-	rw_decoder__insn(e->dec, a->maps, a->ip, &insn);
+	/* the decoder reads x86-64 code: a 32-bit task's is left undecoded, not misread */
+	if (r->flags & RACEWATCH_ACCESS_F_COMPAT)
+		memset(&insn, 0, sizeof(insn));
+	else
+		rw_decoder__insn(e->dec, a->maps, a->ip, &insn);
 	a->pc = insn.start;
 	a->atomic = insn.atomic;
 	a->decode_how = insn.how;

@@ -19,6 +19,7 @@ struct kdev {
 	int fd;
 	struct racewatch_info info;
 	kdev_record_fn on_record;
+	kdev_arm_fn on_arm;
 	void *ctx;
 	char *buf;
 };
@@ -40,6 +41,8 @@ int kdev__open(const struct kdev_opts *opts, struct kdev **out)
 	if (opts) {
 		d->on_record = opts->on_record;
 		d->ctx = opts->ctx;
+		if (opts->sz >= offsetof(struct kdev_opts, on_arm) + sizeof(opts->on_arm))
+			d->on_arm = opts->on_arm;
 	}
 	d->fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (d->fd < 0) {
@@ -132,18 +135,26 @@ int kdev__consume(struct kdev *d)
 		}
 		if (n == 0)
 			return total;
-		while (off + sizeof(struct racewatch_access) <= (size_t)n) {
+		/* Every record starts with its type and size; step by size. */
+		while (off + 8 <= (size_t)n) {
 			const struct racewatch_access *rec = (const void *)(d->buf + off);
+			size_t min = rec->type == RACEWATCH_REC_ACCESS ? sizeof(*rec) :
+				     rec->type == RACEWATCH_REC_ARM ? sizeof(struct racewatch_arm) : 8;
 
-			if (rec->size < sizeof(*rec) || off + rec->size > (size_t)n) {
+			if (rec->size < min || (rec->size & 7) || off + rec->size > (size_t)n) {
 				fprintf(stderr, "racewatch: malformed record from the device\n");
 				return -EPROTO;
+			}
+			off += rec->size;
+			if (rec->type == RACEWATCH_REC_ARM) {
+				if (d->on_arm && d->on_arm(d->ctx, (const void *)rec))
+					return total;
+				continue;
 			}
 			total++;
 			if (rec->type == RACEWATCH_REC_ACCESS && d->on_record &&
 			    d->on_record(d->ctx, rec))
 				return total;
-			off += rec->size;
 		}
 	}
 }

@@ -13,11 +13,15 @@ struct kdev;
 /* Called once per access record; return non-zero to stop kdev__consume(). */
 typedef int (*kdev_record_fn)(void *ctx, const struct racewatch_access *rec);
 
+/* Called once per arming record (file and executable watches made with a NOTIFY flag). */
+typedef int (*kdev_arm_fn)(void *ctx, const struct racewatch_arm *rec);
+
 struct kdev_opts {
 	size_t sz;		/* sizeof(struct kdev_opts) */
 	const char *path;	/* default RACEWATCH_DEVICE */
 	kdev_record_fn on_record;
 	void *ctx;
+	kdev_arm_fn on_arm;	/* may be NULL: arming records are skipped */
 };
 
 int kdev__open(const struct kdev_opts *opts, struct kdev **out);

@@ -4,19 +4,23 @@
  * processes current (maps snapshots for symbolization as soon as a process is
  * seen), and print either reports or raw access records.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "kdev.h"
 #include "session.h"
 #include "shmtarget.h"
+#include "symres.h"
 #include "sync_source.h"
 
 /* How long a replaced watch id stays known to the engine after its last record could come. */
@@ -66,12 +70,14 @@ struct rw_sloc {
  * @watch: the watch group it belongs to
  * @name: its location's name
  * @removed: taken away by rw_session__unwatch()
+ * @exe: an executable watch (rw_session__watch_exe())
  */
 struct rw_sfile {
 	__u32 id;
 	__u32 watch;
 	char name[RW_WATCH_NAME_LEN];
 	bool removed;
+	bool exe;
 };
 
 /**
@@ -156,6 +162,22 @@ struct rw_session {
 	struct rw_idloc *idlocs;
 	int nr_idlocs, cap_idlocs;
 	__u64 sync_by_op[RW_OP_MAX + 1];
+	/*
+	 * Processes a file or executable watch armed before their
+	 * synchronization was traced; for those an executable watch armed
+	 * (@hold_back), accesses before @since_ns are not checked (see
+	 * session_file_pid()), and counted in @untraced.
+	 */
+	struct rw_late {
+		pid_t pid;
+		__u64 since_ns;		/* tracing in place since; ~0: not traced */
+		__u64 first_ns;		/* first attempt */
+		__u64 last_ns;		/* latest attempt */
+		bool pending;		/* not traceable yet: try again */
+		bool hold_back;		/* do not check accesses before @since_ns */
+	} *late;
+	int nr_late, cap_late;
+	__u64 untraced;
 };
 
 static __u64 now_ns(void)
@@ -215,26 +237,107 @@ static void print_raw(FILE *out, const struct racewatch_access *r)
 	fflush(out);
 }
 
-/*
- * A process armed by a file watch that the sync tracer does not follow yet
- * (it mapped the segment after the watch was made, or outside the traced
- * tree): trace it from now on. Its synchronization before this is not seen.
- */
-static void session_file_pid(struct rw_session *s, pid_t pid)
-{
-	int i, err;
+static int grow(void **arr, int *cap, int nr, size_t elem);
 
+/* How often, and how long, to try again to trace a process not traceable yet. */
+#define LATE_RETRY_NS		(5ull * 1000 * 1000)
+#define LATE_GIVE_UP_NS		(5ull * 1000 * 1000 * 1000)
+
+/*
+ * Attach the sync tracer to a late process. One that execs a dynamic
+ * program is armed before the dynamic loader has mapped libc: nothing can
+ * be probed yet (-ENOENT), so it is tried again (at its records and at
+ * every poll) until it can, for a while.
+ */
+static void session_trace_late(struct rw_session *s, struct rw_late *l)
+{
+	__u64 now = now_ns();
+	int err;
+
+	l->last_ns = now;
+	err = sync_source__add_pid(s->sync, l->pid);
+	if (!err || err == -EEXIST) {
+		l->since_ns = now_ns();
+		l->pending = false;
+		return;
+	}
+	if (err == -ENOENT && now - l->first_ns < LATE_GIVE_UP_NS)
+		return;
+	l->pending = false;
+	if (err != -ESRCH)
+		fprintf(stderr, "racewatch: cannot trace the synchronization of process %d: %s; "
+			"its accesses are not checked\n", l->pid, sync_source__errmsg(s->sync));
+}
+
+static struct rw_late *session_late(struct rw_session *s, pid_t pid)
+{
+	int i;
+
+	for (i = s->nr_late - 1; i >= 0; i--)
+		if (s->late[i].pid == pid)
+			return &s->late[i];
+	return NULL;
+}
+
+/*
+ * A process armed by a file or executable watch that the sync tracer does
+ * not follow yet (it mapped the segment or started the executable after the
+ * watch was made, or outside the traced tree): trace it from now on, as soon
+ * as its arming record (or, without one, its first access) is read. Its
+ * synchronization before the probes are in place is not seen.
+ *
+ * A process that just exec'd the executable of an executable watch
+ * (@hold_back) spends that time starting up: creating its threads, taking
+ * its first locks. Its accesses stamped before its probes were in place are
+ * not checked: a happens-before path between two later accesses only goes
+ * through events after the earlier of them, all traced, so the rest are
+ * checked without invented races. A process that maps a shared segment
+ * later is usually past its start-up and often short-lived (it maps, races,
+ * leaves): its early accesses are checked, at the risk of a lock taken
+ * before its probes were in place being missed.
+ */
+static void session_file_pid(struct rw_session *s, pid_t pid, bool hold_back)
+{
+	struct rw_late *l = session_late(s, pid);
+	int i;
+
+	if (l) {
+		if (l->pending && now_ns() - l->last_ns >= LATE_RETRY_NS)
+			session_trace_late(s, l);
+		return;
+	}
 	for (i = 0; i < s->nr_seen; i++)
 		if (s->seen[i] == pid)
-			return;		/* tried already */
+			return;		/* traced from its fork, or tried already */
 	/* Its maps first: a short-lived process may be gone once the probes are attached. */
 	session_see_pid(s, pid, false);
 	if (!s->sync || sync_source__watching(s->sync, pid))
 		return;
-	err = sync_source__add_pid(s->sync, pid);
-	if (err && err != -EEXIST && s->o.verbose)
-		fprintf(stderr, "racewatch: cannot trace the synchronization of process %d: %s\n",
-			pid, sync_source__errmsg(s->sync));
+	if (grow((void **)&s->late, &s->cap_late, s->nr_late, sizeof(*s->late)))
+		return;
+	l = &s->late[s->nr_late++];
+	*l = (struct rw_late){ .pid = pid, .since_ns = ~0ull, .first_ns = now_ns(), .pending = true,
+			       .hold_back = hold_back };
+	session_trace_late(s, l);
+}
+
+/* Try again the late processes not traceable so far. */
+static void session_retry_late(struct rw_session *s)
+{
+	__u64 now = now_ns();
+	int i;
+
+	for (i = 0; i < s->nr_late; i++)
+		if (s->late[i].pending && now - s->late[i].last_ns >= LATE_RETRY_NS)
+			session_trace_late(s, &s->late[i]);
+}
+
+/* Was @rec made before its process's synchronization was traced? */
+static bool session_untraced(struct rw_session *s, const struct racewatch_access *rec)
+{
+	struct rw_late *l = session_late(s, rec->pid);
+
+	return l && l->hold_back && rec->time_ns < l->since_ns;
 }
 
 static void session_sync_ids(struct rw_session *s);
@@ -260,14 +363,35 @@ static int on_access(void *ctx, const struct racewatch_access *rec)
 		print_raw(s->o.out, rec);
 		return 0;
 	}
-	if (s->nr_files)
-		session_file_pid(s, rec->pid);
+	if (s->nr_files) {
+		session_file_pid(s, rec->pid, false);
+		if (session_untraced(s, rec)) {
+			s->untraced++;
+			return 0;
+		}
+	}
 	session_see_pid(s, rec->pid, false);
 	session_sync_ids(s);
 	session_count_hit(s, rec->watch_id);
 	err = rw_engine__push(s->eng, rec, rec->size);
 	if (err && !s->err)
 		s->err = err;
+	return 0;
+}
+
+/* A file or executable watch armed a process: trace it before it gets far. */
+static int on_arm(void *ctx, const struct racewatch_arm *rec)
+{
+	struct rw_session *s = ctx;
+	bool exe = false;
+	int i;
+
+	if (s->o.raw)
+		return 0;
+	for (i = 0; i < s->nr_files; i++)
+		if (s->files[i].id == rec->watch_id)
+			exe = s->files[i].exe;
+	session_file_pid(s, rec->pid, exe);
 	return 0;
 }
 
@@ -301,7 +425,7 @@ static int session_epoll_add(struct rw_session *s, int fd)
 static int session_open_sources(struct rw_session *s)
 {
 	struct kdev_opts kopts = {
-		.sz = sizeof(kopts), .on_record = on_access, .ctx = s,
+		.sz = sizeof(kopts), .on_record = on_access, .ctx = s, .on_arm = on_arm,
 	};
 	int err;
 
@@ -934,6 +1058,8 @@ int rw_session__poll(struct rw_session *s, int timeout_ms)
 	err = session_consume(s);
 	if (err)
 		return err;
+	if (s->nr_late)
+		session_retry_late(s);
 	if (s->eng) {
 		err = rw_engine__drain(s->eng, t0);
 		if (err)
@@ -1044,6 +1170,10 @@ int rw_session__finish(struct rw_session *s)
 		fprintf(stderr, "; LOST %llu access records and %llu sync events (rings full)",
 			(unsigned long long)st.kdev_dropped, (unsigned long long)st.sync_dropped);
 	fputc('\n', stderr);
+	if (s->untraced)
+		fprintf(stderr, "racewatch: %llu access records not checked: made by a process "
+			"armed before its synchronization could be traced (its first moments)\n",
+			(unsigned long long)s->untraced);
 	session_print_coverage(s);
 	return err;
 }
@@ -1064,6 +1194,7 @@ void rw_session__free(struct rw_session *s)
 	free(s->pending);
 	free(s->files);
 	free(s->idlocs);
+	free(s->late);
 	pthread_cond_destroy(&s->wake);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -1208,4 +1339,127 @@ int rw_session__file(struct rw_session *s, int i, struct rw_session_file *out)
 int rw_session__fd(const struct rw_session *s)
 {
 	return s->epfd;
+}
+/* Is @pid @scope or one of its descendants (0: every process is)? */
+static bool session_in_scope(pid_t pid, pid_t scope)
+{
+	char path[64], buf[512], *p;
+	int depth;
+	FILE *f;
+
+	for (depth = 0; scope > 0 && depth < 4096; depth++) {
+		if (pid == scope)
+			return true;
+		if (pid <= 1)
+			return false;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		f = fopen(path, "r");
+		if (!f)
+			return false;
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		/* "PID (COMM) STATE PPID ...": COMM may hold anything, ')' included */
+		if (!p || sscanf(p + 1, " %*c %d", &pid) != 1)
+			return false;
+	}
+	return scope <= 0;
+}
+
+/* Trace every process in scope that runs the executable (dev, ino) now. */
+static void session_trace_runners(struct rw_session *s, dev_t dev, ino_t ino, pid_t scope)
+{
+	char path[64];
+	struct dirent *de;
+	struct stat sb;
+	pid_t pid;
+	DIR *d;
+
+	d = opendir("/proc");
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		pid = atoi(de->d_name);
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+		if (stat(path, &sb) || sb.st_dev != dev || sb.st_ino != ino ||
+		    !session_in_scope(pid, scope) || sync_source__watching(s->sync, pid))
+			continue;
+		rw_session__add_pid(s, pid);
+	}
+	closedir(d);
+}
+
+int rw_session__watch_exe(struct rw_session *s, const char *path, const char *spec, pid_t scope)
+{
+	struct racewatch_watch_exe w;
+	struct rw_watch_desc d;
+	struct rw_exe_sym sym;
+	struct rw_sfile *f;
+	struct stat sb;
+	int err;
+
+	err = grow((void **)&s->files, &s->cap_files, s->nr_files, sizeof(*s->files));
+	if (err)
+		return err;
+	if (stat(path, &sb)) {
+		err = -errno;
+		fprintf(stderr, "racewatch: %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		fprintf(stderr, "racewatch: %s: not a regular file\n", path);
+		return -EINVAL;
+	}
+	err = rw_exesym__resolve(path, spec, &sym);
+	if (err)
+		return err;	/* the resolver said why */
+	/* Processes running it now: traced before they are armed, so nothing is missed. */
+	if (!s->o.raw)
+		session_trace_runners(s, sb.st_dev, sb.st_ino, scope);
+
+	memset(&w, 0, sizeof(w));
+	w.size = sizeof(w);
+	w.flags = RACEWATCH_WATCH_EXE_NOTIFY;
+	w.dev = sb.st_dev;
+	w.ino = sb.st_ino;
+	w.vaddr = sym.vaddr;
+	w.anchor_offset = sym.anchor_offset;
+	w.anchor_vaddr = sym.anchor_vaddr;
+	w.len = sym.len;
+	w.kind = s->o.kind;
+	w.pid = scope > 0 ? scope : 0;
+	if (ioctl(kdev__fd(s->dev), RACEWATCH_IOC_WATCH_EXE, &w)) {
+		err = -errno;
+		fprintf(stderr, "racewatch: watch %s in %s: %s\n", spec, path,
+			err == -ENOTTY ? "racewatch.ko is too old for executable watches" :
+			err == -EOPNOTSUPP ? "this kernel lacks a tracepoint executable watches need" :
+			kdev__watch_strerror(err));
+		return err;
+	}
+	f = &s->files[s->nr_files++];
+	memset(f, 0, sizeof(*f));
+	f->id = w.id;
+	f->watch = s->cur_watch;
+	f->exe = true;
+	snprintf(f->name, sizeof(f->name), "%.*s", (int)sizeof(f->name) - 1, sym.name);
+	if (w.skipped)
+		fprintf(stderr, "racewatch: %s: %u process(es) run it but cannot be traced "
+			"(no CAP_SYS_PTRACE over them): skipped\n", path, w.skipped);
+	if (s->eng) {
+		memset(&d, 0, sizeof(d));
+		d.sz = sizeof(d);
+		d.id = w.id;
+		d.len = sym.len;
+		d.name = sym.name;
+		d.key.kind = RW_KEY_EACH_PROCESS;
+		err = rw_engine__add_watch(s->eng, &d);
+		if (err)
+			return err;
+	}
+	if (s->o.verbose)
+		fprintf(stderr, "racewatch: %s in %s (link-time 0x%llx, %u bytes): watch %u armed "
+			"in %u process(es)\n", sym.name, path, (unsigned long long)sym.vaddr, sym.len,
+			w.id, w.processes);
+	return 0;
 }

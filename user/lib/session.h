@@ -167,6 +167,17 @@ int rw_session__finish(struct rw_session *s);
 struct rw_shm_target;
 int rw_session__watch_shm(struct rw_session *s, const struct rw_shm_target *t, pid_t scope);
 
+/*
+ * Watch SYM[+OFF][:LEN], a global of the executable @path, in every process
+ * that runs @path now and later (scope 0), or only in process @scope and
+ * its descendants; each process has its own copy, a location of its own.
+ * Processes running it now are traced before they are armed; later ones as
+ * soon as the module reports their arming (their accesses before their
+ * tracing started are counted, not checked). Messages go to stderr.
+ * 0 or -errno.
+ */
+int rw_session__watch_exe(struct rw_session *s, const char *path, const char *spec, pid_t scope);
+
 void rw_session__stats(struct rw_session *s, struct rw_session_stats *st);
 
 /*

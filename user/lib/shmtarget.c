@@ -202,8 +202,10 @@ int rw_shm__watch(int fd, const struct rw_shm_target *t, __u32 kind, pid_t scope
 	w.len = t->len;
 	w.kind = kind;
 	w.pid = scope > 0 ? scope : 0;
+	/* an arming record per process: its synchronization is traced from then */
+	w.flags = RACEWATCH_WATCH_FILE_NOTIFY;
 	if (t->by_name) {
-		w.flags = RACEWATCH_WATCH_FILE_BY_NAME;
+		w.flags |= RACEWATCH_WATCH_FILE_BY_NAME;
 		w.name = (__u64)(unsigned long)t->file;
 	}
 	if (ioctl(fd, RACEWATCH_IOC_WATCH_FILE, &w))

@@ -277,9 +277,11 @@ static error_t attach_parse(int key, char *arg, struct argp_state *state)
 /* ---- watch ------------------------------------------------------------------------------------- */
 
 static const char watch_doc[] =
-"Watch a field of a shared-memory segment in every process that maps it.\n"
+"Watch a field of a shared-memory segment in every process that maps it, or a\n"
+"global of an executable in every process that runs it.\n"
 "\n"
 "USAGE: racewatch watch --shm NAME|PATH | --shmid ID  --offset OFF [--len N] [OPTIONS]\n"
+"       racewatch watch --exe PATH -w SYM[+OFF][:LEN]... [OPTIONS]\n"
 "\v"
 "The segment is a POSIX shm object (NAME, as given to shm_open; it may not\n"
 "exist yet: the first process that maps a segment of that name binds the\n"
@@ -290,6 +292,17 @@ static const char watch_doc[] =
 "caller may not ptrace are skipped and counted. Their synchronization is\n"
 "traced from the moment they are seen (mapping it now, or at their first\n"
 "access): locks taken in a process before that are not seen.\n"
+"\n"
+"With --exe, each -w names a global (.data or .bss) of the executable PATH.\n"
+"Every process running PATH now (its /proc/PID/exe) gets a watchpoint on its\n"
+"own copy, at its own address (PIE or not); a process that starts PATH later\n"
+"is armed before its first instruction, fork children keep it, exec of\n"
+"another program and exit disarm. Each process's copy is a location of its\n"
+"own: races are reported between threads of one process. Processes running\n"
+"PATH now are traced before they are armed; a later one is traced when the\n"
+"module reports its arming, and its accesses until its tracing is in place\n"
+"(its first milliseconds) are counted in the summary, not checked. A process\n"
+"started as 'ld.so PATH' runs ld.so, not PATH, and is not armed.\n"
 "Races are reported as they are found, naming both processes; Ctrl-C (or\n"
 "--duration) prints the summary and disarms everything.\n"
 "\n"
@@ -302,11 +315,15 @@ DAEMON_DOC
 "    racewatch watch --shm /orders --offset 64 --len 8\n"
 "        every process mapping /dev/shm/orders, the 8 bytes at offset 64\n"
 "    racewatch watch --shmid 32769 --offset 0 --len 4 --kind write -d 60\n"
-"        writes to the first 4 bytes of System V segment 32769, for a minute\n";
+"        writes to the first 4 bytes of System V segment 32769, for a minute\n"
+"    racewatch watch --exe /usr/sbin/mysvc -w stats+8:4 -w queue_len\n"
+"        two globals of every mysvc process, now and later\n";
 
 static const struct argp_option watch_opts[] = {
 	{ "shm", RW_OPT_SHM, "NAME|PATH", 0, "POSIX shm object name or path of a shared file" },
 	{ "shmid", RW_OPT_SHMID, "ID", 0, "System V shared memory segment id" },
+	{ "exe", RW_OPT_EXE, "PATH", 0, "Executable whose -w globals to watch in every process running it" },
+	{ "watch", 'w', "SYM[+OFF][:LEN]", 0, "With --exe: global to watch (repeatable)" },
 	{ "offset", RW_OPT_OFFSET, "OFF", 0, "Byte offset of the field (aligned to its length)" },
 	{ "len", RW_OPT_LEN, "N", 0, "Field length: 1, 2, 4 or 8 (default 8)" },
 	{ "pid", 'p', "PID", 0, "Only this process and its descendants (default: all)" },
@@ -362,13 +379,26 @@ static error_t watch_parse(int key, char *arg, struct argp_state *state)
 			FAIL(state, "invalid duration '%s'", arg);
 		fg_only(r, "--duration");
 		return 0;
+	case RW_OPT_EXE:
+		r->exe = arg;
+		return 0;
 	case 'w':
-		FAIL(state, "watch takes --shm or --shmid, not -w (see racewatch attach)");
+		if (!strncmp(arg, "0x", 2))
+			FAIL(state, "watch --exe takes symbols, not addresses ('%s'; see racewatch attach)",
+			     arg);
+		break;
 	case ARGP_KEY_ARG:
 		FAIL(state, "unexpected argument '%s'", arg);
 	case ARGP_KEY_END:
-		if (!r->shm == !r->has_shmid)
-			FAIL(state, "give one of --shm NAME|PATH and --shmid ID");
+		if (!!r->shm + r->has_shmid + !!r->exe != 1)
+			FAIL(state, "give one of --shm NAME|PATH, --shmid ID and --exe PATH");
+		if (r->exe && !r->nr_specs)
+			FAIL(state, "--exe needs at least one -w SYM");
+		if (!r->exe && r->nr_specs)
+			FAIL(state, "-w goes with --exe; a segment's field is --offset and --len");
+		if (r->exe && (r->offset || r->len != 8))
+			FAIL(state, "--offset and --len go with --shm or --shmid; with --exe say "
+			     "-w SYM+OFF:LEN");
 		if (r->offset & (r->len - 1))
 			FAIL(state, "--offset %llu is not aligned to --len %u",
 			     (unsigned long long)r->offset, r->len);
@@ -420,6 +450,14 @@ int rw_watchreq__start(const struct rw_watchreq *r, struct rw_session *s)
 {
 	int err, i;
 
+	if (r->cmd == RW_CMD_WATCH && r->exe) {
+		for (i = 0; i < r->nr_specs; i++) {
+			err = rw_session__watch_exe(s, r->exe, r->specs[i], r->pid);
+			if (err)
+				return err;
+		}
+		return 0;
+	}
 	if (r->cmd == RW_CMD_WATCH)
 		return start_shm(r, s);
 	err = rw_session__add_pid(s, r->pid);
@@ -438,6 +476,14 @@ void rw_watchreq__describe(const struct rw_watchreq *r, char *buf, size_t size)
 	size_t n;
 	int i;
 
+	if (r->cmd == RW_CMD_WATCH && r->exe) {
+		n = snprintf(buf, size, "exe:%s:", r->exe);
+		for (i = 0; i < r->nr_specs && n < size; i++)
+			n += snprintf(buf + n, size - n, "%s%s", i ? ", " : " ", r->specs[i]);
+		if (n < size && r->pid)
+			snprintf(buf + n, size - n, " in process %d and its descendants", r->pid);
+		return;
+	}
 	if (r->cmd == RW_CMD_WATCH) {
 		if (r->has_shmid)
 			n = snprintf(buf, size, "sysv:%d", r->shmid);

@@ -20,7 +20,7 @@
 
 enum rw_watch_cmd {
 	RW_CMD_ATTACH = 1,	/* racewatch attach -p PID -w SPEC... */
-	RW_CMD_WATCH = 2,	/* racewatch watch --shm NAME|PATH | --shmid ID ... */
+	RW_CMD_WATCH = 2,	/* racewatch watch --shm NAME|PATH | --shmid ID | --exe PATH -w SYM ... */
 };
 
 /* Keys of options without a short form (shared with the CLI's run and replay). */
@@ -34,17 +34,19 @@ enum {
 	RW_OPT_LEN,
 	RW_OPT_SOCKET,
 	RW_OPT_FOREGROUND,
+	RW_OPT_EXE,
 };
 
 /**
  * struct rw_watchreq - one attach or watch request
  * @cmd: RW_CMD_ATTACH or RW_CMD_WATCH
  * @pid: attach: the process; watch: scope (0: every process)
- * @specs: attach: -w locations, as written
+ * @specs: attach, watch --exe: -w locations, as written
  * @nr_specs: entries in @specs
  * @shm: watch: --shm NAME|PATH
  * @shmid: watch: --shmid ID (with @has_shmid)
  * @has_shmid: --shmid given
+ * @exe: watch: --exe PATH, the executable whose globals @specs name
  * @offset: watch: --offset
  * @len: watch: --len (default 8)
  * @so: session settings the options set (format, kind, raw, record, window,
@@ -69,6 +71,7 @@ struct rw_watchreq {
 	const char *shm;
 	int shmid;
 	bool has_shmid;
+	const char *exe;
 	__u64 offset;
 	__u32 len;
 	struct rw_session_opts so;

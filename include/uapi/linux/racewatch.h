@@ -99,16 +99,29 @@ struct racewatch_unwatch {
 	__u64 reserved[2];
 };
 
+/* struct racewatch_watch_info.type (with RACEWATCH_LIST_ALL) */
+#define RACEWATCH_WATCH_TYPE_PID	1 /* RACEWATCH_IOC_WATCH */
+#define RACEWATCH_WATCH_TYPE_FILE	2 /* RACEWATCH_IOC_WATCH_FILE */
+#define RACEWATCH_WATCH_TYPE_EXE	3 /* RACEWATCH_IOC_WATCH_EXE */
+
 /**
  * struct racewatch_watch_info - one watch as listed by RACEWATCH_IOC_LIST
  * @id: watch id
- * @pid: target process
+ * @pid: target process; for a file or executable watch its scope (0: every
+ *	process)
  * @kind: RACEWATCH_KIND_*
  * @len: watched length in bytes
- * @addr: watched address in the target
+ * @addr: watched address in the target; for a file watch the offset in the
+ *	file, for an executable watch the link-time address
  * @threads: threads currently armed (breakpoints registered)
- * @flags: RACEWATCH_WATCH_* flags the watch was made with
+ * @flags: the flags the watch was made with: RACEWATCH_WATCH_*, or for a
+ *	file or executable watch RACEWATCH_WATCH_FILE_* or RACEWATCH_WATCH_EXE_*
  * @hits: records produced by this watch (including dropped ones)
+ * @type: with RACEWATCH_LIST_ALL, RACEWATCH_WATCH_TYPE_*; else zero
+ * @processes: with RACEWATCH_LIST_ALL, processes armed now (1 for an armed
+ *	pid watch, 0 once its process is gone); else zero
+ * @ino: for a file or executable watch, the file's inode number (0 while a
+ *	watch by name is not bound); else zero
  * @reserved: zero
  */
 struct racewatch_watch_info {
@@ -120,22 +133,37 @@ struct racewatch_watch_info {
 	__u32 threads;
 	__u32 flags;
 	__u64 hits;
-	__u64 reserved[3];
+	__u32 type;
+	__u32 processes;
+	__u64 ino;
+	__u64 reserved;
 };
+
+/* struct racewatch_list.flags */
+#define RACEWATCH_LIST_ALL	(1U << 0) /* file and executable watches too, typed */
+#define RACEWATCH_LIST_FLAGS_ALL	(RACEWATCH_LIST_ALL)
 
 /**
  * struct racewatch_list - list the session's watches (RACEWATCH_IOC_LIST)
  * @size: sizeof(struct racewatch_list)
- * @count: in: entries @watches has room for; out: number of watches the
- *	session holds (may exceed the room given; only the room is filled)
+ * @count: in: entries @watches has room for; out: number of watches listed
+ *	(may exceed the room given; only the room is filled)
  * @watches: user pointer to an array of struct racewatch_watch_info
+ * @flags: RACEWATCH_LIST_* flags. Without RACEWATCH_LIST_ALL only the
+ *	watches made by RACEWATCH_IOC_WATCH are listed, with @type and
+ *	@processes zero (what callers older than file watches expect); with
+ *	it, those first, then the file and executable watches, every entry
+ *	typed
+ * @reserved32: zero
  * @reserved: zero
  */
 struct racewatch_list {
 	__u32 size;
 	__u32 count;
 	__u64 watches;
-	__u64 reserved[2];
+	__u32 flags;
+	__u32 reserved32;
+	__u64 reserved;
 };
 
 /**
@@ -146,7 +174,13 @@ struct racewatch_list {
  * @dropped: records lost because the ring was full
  * @read: records read by user space
  * @armed_threads: breakpoints currently registered, counted per thread
+ *	(RACEWATCH_IOC_WATCH watches; file watches are in @file_threads)
  * @arm_failures: threads that could not be armed (e.g. no free slot)
+ * @file_watches: file and executable watches held by the session (not in
+ *	@watches)
+ * @file_processes: processes armed now by them, each (process, address)
+ *	once
+ * @file_threads: threads armed now by them, inherited ones included
  * @reserved: zero
  */
 struct racewatch_stats {
@@ -157,7 +191,10 @@ struct racewatch_stats {
 	__u64 read;
 	__u64 armed_threads;
 	__u64 arm_failures;
-	__u64 reserved[4];
+	__u32 file_watches;
+	__u32 file_processes;
+	__u64 file_threads;
+	__u64 reserved[2];
 };
 
 /* struct racewatch_watch_file.flags */
@@ -323,6 +360,7 @@ struct racewatch_watch_exe {
 /* struct racewatch_access.flags */
 #define RACEWATCH_ACCESS_F_VALUE_OK	(1U << 0) /* @value could be read */
 #define RACEWATCH_ACCESS_F_STACK_TRUNC	(1U << 1) /* stack walk stopped at the depth limit */
+#define RACEWATCH_ACCESS_F_COMPAT	(1U << 2) /* a 32-bit (ia32) task: see struct racewatch_access */
 
 #define RACEWATCH_MAX_STACK	32
 
@@ -364,6 +402,12 @@ struct racewatch_regs {
  * @comm: command name of the accessing thread
  * @regs: user registers at the trap
  * @stack: return addresses, innermost caller first (the trapping ip is @regs.ip)
+ *
+ * For a 32-bit task (RACEWATCH_ACCESS_F_COMPAT) @addr, @regs.ip, @regs.sp,
+ * @regs.bp and @stack are 32-bit values zero-extended, the stack is walked
+ * through 32-bit frames ([ebp] the caller's ebp, [ebp + 4] the return
+ * address), and @regs.r14 and @regs.fsbase are 0: the task has no r14, and
+ * its thread pointer is the base of the segment %gs selects, not fsbase.
  */
 struct racewatch_access {
 	__u32 type;
