@@ -423,47 +423,41 @@ static void rw_file_sync(struct rw_fwatch *fw, struct task_struct *leader, struc
 	}
 }
 
+/* rw_fill_fn: every user process of the system (its leader). */
+static unsigned int rw_fill_processes(void *ctx, struct task_struct **v, unsigned int cap)
+{
+	struct task_struct *t;
+	unsigned int n = 0;
+
+	for_each_process(t) {
+		if (t->flags & PF_KTHREAD)
+			continue;
+		if (n == cap)
+			return cap + 1;
+		v[n++] = t;
+	}
+	return n;
+}
+
 /* Sync every process of the system against a new watch. */
 static int rw_file_scan(struct rw_fwatch *fw)
 {
-	struct task_struct **v, *t;
-	unsigned int cap = 256, n, i;
+	struct task_struct **v;
 	struct mm_struct *mm;
+	unsigned int n, i;
+	int err;
 
-	for (;;) {
-		v = kvcalloc(cap, sizeof(*v), GFP_KERNEL);
-		if (!v)
-			return -ENOMEM;
-		n = 0;
-		rcu_read_lock();
-		for_each_process(t) {
-			if (t->flags & PF_KTHREAD)
-				continue;
-			if (n == cap) {
-				n++;
-				break;
-			}
-			v[n++] = t;
-		}
-		if (n <= cap) {
-			for (i = 0; i < n; i++)
-				get_task_struct(v[i]);
-		}
-		rcu_read_unlock();
-		if (n <= cap)
-			break;
-		kvfree(v);
-		cap *= 2;
-	}
+	err = rw_collect_tasks(256, rw_fill_processes, NULL, &v, &n);
+	if (err)
+		return err;
 	for (i = 0; i < n; i++) {
 		mm = get_task_mm(v[i]);
 		if (mm) {
 			rw_file_sync(fw, v[i], mm);
 			mmput(mm);
 		}
-		put_task_struct(v[i]);
 	}
-	kvfree(v);
+	rw_put_tasks(v, n);
 	return 0;
 }
 

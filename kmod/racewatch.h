@@ -142,9 +142,13 @@ void rw_bp_handler(struct perf_event *bp, struct perf_sample_data *data, struct 
 void rw_trap_forget(struct rw_watch *w);
 
 /* watch.c */
+struct task_struct;
+typedef unsigned int (*rw_fill_fn)(void *ctx, struct task_struct **v, unsigned int cap);
+int rw_collect_tasks(unsigned int cap, rw_fill_fn fill, void *ctx, struct task_struct ***out,
+		     unsigned int *nr);
+void rw_put_tasks(struct task_struct **v, unsigned int n);
 int rw_watch_arm(struct rw_session *s, const struct racewatch_watch *req, u32 id,
 		 struct rw_watch **out);
-struct task_struct;
 int rw_watch_arm_task(struct rw_session *s, const struct racewatch_watch *req, u32 id,
 		      struct task_struct *leader, struct rw_watch **out);
 void rw_watch_disarm(struct rw_watch *w);

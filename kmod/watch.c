@@ -13,6 +13,7 @@
 #include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/hw_breakpoint.h>
+#include <linux/mm.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
@@ -53,30 +54,33 @@ static int rw_may_watch(struct task_struct *task)
 	return ok ? 0 : -EPERM;
 }
 
-/*
- * Take a reference on every thread of @leader's group. The array is sized
- * from nr_threads and retried if the group grew meanwhile.
+/**
+ * rw_collect_tasks() - take a reference on every task a walk under RCU finds
+ * @cap: first guess of the number of tasks
+ * @fill: the walk, called under rcu_read_lock(): stores up to @cap tasks in
+ *	its array and returns how many it stored, or @cap + 1 if there were more
+ * @ctx: for @fill
+ * @out: the tasks, referenced (free with rw_put_tasks())
+ * @nr: their number
+ *
+ * The array is grown and the walk made again until everything fits: the
+ * tasks cannot be referenced one by one while walking, as the array cannot
+ * be allocated under RCU.
+ *
+ * Return: 0 or -ENOMEM.
  */
-static int rw_collect_threads(struct task_struct *leader, struct task_struct ***out,
-			      unsigned int *nr)
+int rw_collect_tasks(unsigned int cap, rw_fill_fn fill, void *ctx, struct task_struct ***out,
+		     unsigned int *nr)
 {
-	struct task_struct **v, *t;
-	unsigned int cap, n, i;
+	struct task_struct **v;
+	unsigned int n, i;
 
-	cap = READ_ONCE(leader->signal->nr_threads) + 4;
 	for (;;) {
-		v = kcalloc(cap, sizeof(*v), GFP_KERNEL);
+		v = kvcalloc(cap, sizeof(*v), GFP_KERNEL);
 		if (!v)
 			return -ENOMEM;
-		n = 0;
 		rcu_read_lock();
-		for_each_thread(leader, t) {
-			if (n == cap) {
-				n++;
-				break;
-			}
-			v[n++] = t;
-		}
+		n = fill(ctx, v, cap);
 		if (n <= cap) {
 			for (i = 0; i < n; i++)
 				get_task_struct(v[i]);
@@ -84,7 +88,7 @@ static int rw_collect_threads(struct task_struct *leader, struct task_struct ***
 		rcu_read_unlock();
 		if (n <= cap)
 			break;
-		kfree(v);
+		kvfree(v);
 		cap *= 2;
 	}
 	*out = v;
@@ -92,11 +96,30 @@ static int rw_collect_threads(struct task_struct *leader, struct task_struct ***
 	return 0;
 }
 
-static void rw_put_threads(struct task_struct **v, unsigned int n)
+/**
+ * rw_put_tasks() - drop what rw_collect_tasks() took
+ * @v: the tasks
+ * @n: their number
+ */
+void rw_put_tasks(struct task_struct **v, unsigned int n)
 {
 	while (n--)
 		put_task_struct(v[n]);
-	kfree(v);
+	kvfree(v);
+}
+
+/* rw_fill_fn: the threads of the group of @ctx, a leader. */
+static unsigned int rw_fill_threads(void *ctx, struct task_struct **v, unsigned int cap)
+{
+	struct task_struct *leader = ctx, *t;
+	unsigned int n = 0;
+
+	for_each_thread(leader, t) {
+		if (n == cap)
+			return cap + 1;
+		v[n++] = t;
+	}
+	return n;
 }
 
 static struct perf_event *rw_register(struct rw_watch *w, int type, struct task_struct *t)
@@ -200,7 +223,9 @@ static int rw_arm_pass(struct rw_watch *w, struct task_struct *leader)
 	unsigned int n, i;
 	int err, armed = 0;
 
-	err = rw_collect_threads(leader, &v, &n);
+	/* sized from nr_threads; walked again if the group grew meanwhile */
+	err = rw_collect_tasks(READ_ONCE(leader->signal->nr_threads) + 4, rw_fill_threads, leader,
+			       &v, &n);
 	if (err)
 		return err;
 	err = rw_grow_threads(w, n);
@@ -219,7 +244,7 @@ static int rw_arm_pass(struct rw_watch *w, struct task_struct *leader)
 		w->nr_threads++;
 		armed++;
 	}
-	rw_put_threads(v, n);
+	rw_put_tasks(v, n);
 	return err ? err : armed;
 }
 
