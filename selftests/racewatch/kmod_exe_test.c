@@ -21,7 +21,8 @@
 /* What RACEWATCH_IOC_WATCH_EXE needs to know about one executable. */
 struct exe_info {
 	struct stat sb;
-	__u64 var_vaddr;	/* kt_var's st_value */
+	__u64 var_vaddr;	/* kt_var's st_value (.bss) */
+	__u64 data_vaddr;	/* kt_data's st_value (.data) */
 	__u64 anchor_offset;	/* first PT_LOAD's p_offset, page-aligned */
 	__u64 anchor_vaddr;	/* its p_vaddr, page-aligned */
 };
@@ -55,7 +56,7 @@ static int exe_info(const char *name, struct exe_info *ei)
 			break;
 		}
 	}
-	while ((scn = elf_nextscn(elf, scn)) && !ei->var_vaddr) {
+	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *d;
 		GElf_Sym sym;
@@ -69,13 +70,13 @@ static int exe_info(const char *name, struct exe_info *ei)
 			if (!gelf_getsym(d, i, &sym))
 				continue;
 			s = elf_strptr(elf, sh.sh_link, sym.st_name);
-			if (s && !strcmp(s, "kt_var")) {
+			if (s && !strcmp(s, "kt_var"))
 				ei->var_vaddr = sym.st_value;
-				break;
-			}
+			if (s && !strcmp(s, "kt_data"))
+				ei->data_vaddr = sym.st_value;
 		}
 	}
-	if (ei->var_vaddr && load)
+	if (ei->var_vaddr && ei->data_vaddr && load)
 		err = 0;
 out:
 	if (elf)
@@ -300,6 +301,29 @@ TEST_F(exe, processes_before_and_after_armed_each_at_its_address)
 	EXPECT_EQ(2u, st.threads);
 	EXPECT_EQ(10u, st.hits);
 	EXPECT_EQ((__u64)self->ei.sb.st_ino, st.ino);
+}
+
+/* A variable in .data (inside the file's mapping) is found the same way as one in .bss. */
+TEST_F(exe, data_section_variable)
+{
+	static struct rw_recs recs;
+	struct racewatch_watch_exe w;
+	unsigned long data;
+	int wr, rd;
+
+	NEED_READY();
+	w = we_req(&self->ei, 0);
+	w.vaddr = self->ei.data_vaddr;
+	ASSERT_LT(0, we_watch(self->fd, &w));
+	EXPECT_EQ(1u, w.processes);
+	/* same load bias as kt_var, whose address the target printed */
+	data = self->a.var - self->ei.var_vaddr + self->ei.data_vaddr;
+	ASSERT_EQ(self->a.pid, kt_cmd(&self->a, 'D', 4));
+	ASSERT_EQ(self->a.pid, kt_cmd(&self->a, 'w', 2));
+	ASSERT_LE(0, rw_drain(self->fd, &recs));
+	count(&recs, w.id, self->a.pid, data, &wr, &rd);
+	EXPECT_EQ(4, wr);
+	EXPECT_EQ(4, count_pid(&recs, w.id, self->a.pid));
 }
 
 /* With NOTIFY, each arming is announced before the process's first access. */

@@ -30,6 +30,7 @@
  *         with the child's pid
  *   e     exec this program again with the same arguments: it prints a new
  *         first line and no "ok"
+ *   D N   main thread writes 1..N to kt_data (initialized: in .data, not .bss)
  *   E     exec the other build of this program (kmod_target <-> kmod_target-O2)
  *         with the same arguments: a new first line and no "ok"
  *   x     exit at once (status 0)
@@ -48,6 +49,8 @@
 
 /* The watched word; 8-byte aligned so 1/2/4/8-byte watches fit inside it. */
 volatile unsigned long kt_var __attribute__((aligned(8)));
+/* A second one with an initial value: it lives in .data (executable watches). */
+volatile unsigned long kt_data __attribute__((aligned(8))) = 0x5a;
 
 extern char __start_ktsec_write[], __stop_ktsec_write[];
 extern char __start_ktsec_read[], __stop_ktsec_read[];
@@ -306,6 +309,10 @@ KT_HOT("ktsec_dispatch") pid_t kt_dispatch(char op, unsigned long n)
 	case 'E':
 		kt_exec_other();
 		return -1;
+	case 'D':
+		for (unsigned long i = 1; i <= n; i++)
+			kt_data = i;
+		return kt_gettid();
 	case 'x':
 		_exit(0);
 	}
