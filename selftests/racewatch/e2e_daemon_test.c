@@ -735,6 +735,54 @@ TEST_F_TIMEOUT(daemon, handed_attach_rotates_its_locations_and_unwatch_frees_the
 	EXPECT_EQ(0, metric(self->out, "racewatch_armed_watchpoints"));
 }
 
+/* An option another command grew (watch --exe) works through the daemon unchanged. */
+TEST_F_TIMEOUT(daemon, watch_exe_goes_through_the_daemon_too, 120)
+{
+	char prog[PATH_MAX + 32], want[PATH_MAX + 96], *argv[] = { prog, "racy", "2", NULL };
+	int id = 0, i, found = 0;
+
+	NEED_DEVICE();
+	snprintf(prog, sizeof(prog), "%s/progs/service_counter", e2e_bindir());
+	ASSERT_EQ(0, access(prog, X_OK));
+	daemon_start(_metadata, self);
+	ASSERT_EQ(0, RW(self, "watch --exe %s -w counter", prog));
+	TH_LOG("%s", self->out);
+	ASSERT_NE(NULL, strstr(self->out, "watch "));
+	ASSERT_EQ(1, sscanf(strstr(self->out, "watch "), "watch %d:", &id));
+	snprintf(want, sizeof(want), "watch %d: exe:%s: counter\n", id, prog);
+	EXPECT_NE(NULL, strstr(self->out, want));
+
+	/* a service started after the watch races on its global */
+	self->p = fork();
+	ASSERT_LE(0, self->p);
+	if (!self->p) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	EXPECT_EQ(0, wait_status(self->p));
+	self->p = 0;
+	for (i = 0; i < 100 && !found; i++) {
+		ASSERT_EQ(0, RW(self, "reports"));
+		found = e2e_count_of(self->out, "WARNING: DATA RACE");
+		if (!found)
+			msleep(100);
+	}
+	TH_LOG("%s", self->out);
+	EXPECT_LE(1, found);
+	EXPECT_NE(NULL, strstr(self->out, "(service_counte"));
+	EXPECT_LE(1, e2e_count_of(self->out, " worker service_counter.c:"));
+
+	ASSERT_EQ(0, RW(self, "list"));
+	snprintf(want, sizeof(want), "exe:%s: counter\n", prog);
+	EXPECT_NE(NULL, strstr(self->out, want));
+	ASSERT_EQ(0, RW(self, "unwatch %d", id));
+	ASSERT_EQ(0, RW(self, "list"));
+	EXPECT_STREQ("", self->out);
+}
+
 /* Run `racewatch list` as @uid:@gid (no supplementary groups); its status, output in out. */
 static int list_as(FIXTURE_DATA(daemon) *self, uid_t uid, gid_t gid)
 {

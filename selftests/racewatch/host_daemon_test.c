@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "ctl.h"
@@ -87,6 +88,39 @@ TEST(response_lines_are_classified)
 	EXPECT_EQ(-EPROTO, rw_ctl__response("okay", &t));
 	EXPECT_EQ(-EPROTO, rw_ctl__response("error", &t));
 	EXPECT_EQ(-EPROTO, rw_ctl__response("HTTP/1.1 200 OK", &t));
+}
+
+/* The daemon refuses a peer at once and closes: the client still reads why. */
+TEST(call_reads_the_answer_of_a_daemon_that_already_closed)
+{
+	char *req[] = { "list", NULL };
+	char msg[128] = "";
+	FILE *null = fopen("/dev/null", "w");
+	int sv[2];
+
+	ASSERT_NE(NULL, null);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	ASSERT_EQ(19, write(sv[1], "error permission x\n", 19));
+	ASSERT_EQ(0, close(sv[1]));
+	EXPECT_EQ(1, rw_ctl__call(sv[0], 1, req, null, null, msg, sizeof(msg)));
+	EXPECT_STREQ("permission x", msg);
+	close(sv[0]);
+
+	/* a daemon that dies mid-answer: the call fails, it does not hang */
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	ASSERT_EQ(9, write(sv[1], ".partial\n", 9));
+	ASSERT_EQ(0, close(sv[1]));
+	EXPECT_GT(0, rw_ctl__call(sv[0], 1, req, null, null, msg, sizeof(msg)));
+	close(sv[0]);
+
+	/* and a normal answer: result lines to out, the ok line's text */
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	ASSERT_EQ(17, write(sv[1], ".watch 1: x\nok 1\n", 17));
+	EXPECT_EQ(0, rw_ctl__call(sv[0], 1, req, null, null, msg, sizeof(msg)));
+	EXPECT_STREQ("1", msg);
+	close(sv[0]);
+	close(sv[1]);
+	fclose(null);
 }
 
 /* ---- config file ------------------------------------------------------------------------------ */

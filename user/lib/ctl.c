@@ -190,18 +190,20 @@ int rw_ctl__call(int fd, int argc, char *const argv[], FILE *out, FILE *err,
 	size_t cap = 0;
 	ssize_t n;
 	FILE *in;
-	int ret, kind;
+	int ret, kind, werr;
 
 	if (!req)
 		return -ENOMEM;
-	ret = write_all(fd, req, strlen(req));
+	/*
+	 * A daemon that refuses the peer answers at once and closes: the write
+	 * may fail (EPIPE) while its error line waits to be read. Read first.
+	 */
+	werr = write_all(fd, req, strlen(req));
 	free(req);
-	if (ret)
-		return ret;
 	in = fdopen(dup(fd), "r");
 	if (!in)
 		return -errno;
-	ret = -ECONNRESET;
+	ret = werr ? werr : -ECONNRESET;
 	while ((n = getline(&line, &cap, in)) > 0) {
 		if (line[n - 1] == '\n')
 			line[--n] = '\0';

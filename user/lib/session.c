@@ -1072,14 +1072,14 @@ int rw_session__poll(struct rw_session *s, int timeout_ms)
 void rw_session__stats(struct rw_session *s, struct rw_session_stats *st)
 {
 	struct racewatch_stats ks;
-	int i;
 
 	memset(st, 0, sizeof(*st));
 	st->records = s->records;
 	st->syncs = s->syncs;
 	if (s->dev && !kdev__stats(s->dev, &ks)) {
 		st->kdev_dropped = ks.dropped;
-		st->armed_threads = ks.armed_threads;
+		/* process watches' breakpoints, and those of file and executable watches */
+		st->armed_threads = ks.armed_threads + ks.file_threads;
 	}
 	if (s->sync)
 		st->sync_dropped = sync_source__drops(s->sync);
@@ -1093,13 +1093,7 @@ void rw_session__stats(struct rw_session *s, struct rw_session_stats *st)
 	}
 	memcpy(st->sync_by_op, s->sync_by_op, sizeof(st->sync_by_op));
 	st->files = s->nr_files;
-	/* GET_STATS counts the breakpoints of process watches; file watches say their own */
-	for (i = 0; i < s->nr_files; i++) {
-		struct rw_session_file f;
 
-		if (!rw_session__file(s, i, &f))
-			st->armed_threads += f.threads;
-	}
 	pthread_mutex_lock(&s->lock);
 	st->locations = s->nr_locs;
 	st->rotations = s->rotations;

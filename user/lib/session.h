@@ -64,8 +64,7 @@ struct rw_session_opts {
  * @race_events: racing access pairs, repeats of a report included
  * @late: records that arrived after the reorder window
  * @armed_threads: breakpoints registered now, counted per thread (the
- *	module's GET_STATS for process watches, FILE_STAT for shared-memory
- *	ones)
+ *	module's GET_STATS: process watches, and file and executable watches)
  * @sync_by_op: sync events read, by RW_OP_*
  */
 struct rw_session_stats {
