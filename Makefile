@@ -35,6 +35,8 @@ CFLAGS		?= -g -O2
 CFLAGS		+= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS		+= -D_GNU_SOURCE $(INCLUDES)
 LDLIBS		:= -lbpf -lelf -ldw -lz -lcapstone -lpthread -lrt
+# the tests check JSON output with a real parser
+TEST_LDLIBS	:= -ljson-c
 
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
 BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
@@ -126,7 +128,8 @@ $(KSFT_DIR)/kselftest_harness.h:
 $(ST_OUT)/%_test: $(ST_DIR)/%_test.c $(LIB) $(LIB_HDRS) $(wildcard $(ST_DIR)/*.h) \
 		$(KSFT_DIR)/kselftest_harness.h | $(ST_OUT)/progs
 	$(call msg,CCLD,$@)
-	$(Q)$(CC) $(CFLAGS) -Wno-sign-compare -I$(KSFT_DIR) -I$(CURDIR)/$(ST_DIR) $< $(LIB) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Wno-sign-compare -I$(KSFT_DIR) -I$(CURDIR)/$(ST_DIR) $< $(LIB) $(LDLIBS) \
+		$(TEST_LDLIBS) -o $@
 
 $(ST_OUT)/progs/%: $(ST_DIR)/progs/%.c | $(ST_OUT)/progs
 	$(call msg,CC,$@)

@@ -5,7 +5,7 @@
 set -e
 
 PKGS="build-essential clang llvm bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
-pkg-config libcapstone-dev linux-image-amd64 linux-headers-amd64 linux-source
+pkg-config libcapstone-dev libjson-c-dev linux-image-amd64 linux-headers-amd64 linux-source
 qemu-system-x86 busybox-static cpio xz-utils kmod libc6-dbg gcc-multilib"
 
 missing=""

@@ -32,6 +32,7 @@
 #include "report.h"
 #include "metrics.h"
 #include "session.h"
+#include "summary.h"
 #include "sync_source.h"
 #include "watchreq.h"
 
@@ -584,34 +585,26 @@ static struct dloc *collect_locs(int *nr)
 {
 	struct rw_session_stats st;
 	struct rw_session_loc l;
-	struct rw_session_file f;
 	struct dloc *v;
 	int i, n = 0;
 	bool alive;
 
 	rw_session__stats(d.s, &st);
-	v = calloc(st.locations + st.files + 1, sizeof(*v));
+	v = calloc(st.locations + 1, sizeof(*v));
 	if (!v) {
 		*nr = 0;
 		return NULL;
 	}
+	/* shared-memory fields are locations too (l.shm), rotated with the others */
 	for (i = 0; i < (int)st.locations; i++) {
 		if (rw_session__location(d.s, i, &l) || l.removed || !find_watch(l.watch))
 			continue;
 		alive = l.armed && (!kill(l.pid, 0) || errno == EPERM);
 		v[n++] = (struct dloc){
 			.watch = l.watch, .name = l.name, .hits = l.hits, .armed = l.armed,
-			.processes = alive, .coverage = l.run_ns ? (double)l.armed_ns / l.run_ns :
-							   l.armed,
-		};
-	}
-	for (i = 0; i < (int)st.files; i++) {
-		if (rw_session__file(d.s, i, &f) || f.removed || !find_watch(f.watch))
-			continue;
-		/* the module keeps a shared-memory watch armed in every process mapping it */
-		v[n++] = (struct dloc){
-			.watch = f.watch, .name = f.name, .hits = f.hits, .armed = true,
-			.processes = f.processes, .coverage = 1.0,
+			/* a -w location counts its process while it lives; a field its mappers */
+			.processes = l.shm ? l.processes : alive,
+			.coverage = l.run_ns ? rw_summary__coverage(&l) : l.armed,
 		};
 	}
 	*nr = n;

@@ -5,10 +5,15 @@
  * 8 (write-only) registers per thread and x86 has 4, so the session rotates
  * the armed set. Every counter must still be reported within the run, and
  * the per-location coverage in the summary must add up: each location armed
- * slots / (cost * 8) of the time, the shares summing to slots / cost.
+ * slots / (cost * 8) of the time, the shares summing to slots / cost. The
+ * same for eight fields of a shared-memory segment raced on by two processes
+ * (progs/shm_fields): file watches rotate with the same policy, and no
+ * process that maps the segment is left unarmed.
  */
 #include <errno.h>
 #include <libgen.h>
+#include <math.h>
+#include <sys/mman.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +22,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "kselftest_harness.h"
 #include "kmod_util.h"
@@ -43,6 +50,7 @@ FIXTURE(rotate) {
 	char *out;
 	char racewatch[PATH_MAX];
 	char prog[PATH_MAX];
+	char shm_prog[PATH_MAX];
 };
 
 FIXTURE_VARIANT(rotate) {
@@ -69,8 +77,11 @@ FIXTURE_SETUP(rotate)
 						    "%s/../racewatch", dir));
 	ASSERT_GT(sizeof(self->prog), snprintf(self->prog, sizeof(self->prog),
 					       "%s/progs/rotate_counters", dir));
+	ASSERT_GT(sizeof(self->shm_prog), snprintf(self->shm_prog, sizeof(self->shm_prog),
+						   "%s/progs/shm_fields", dir));
 	ASSERT_EQ(0, access(self->racewatch, X_OK));
 	ASSERT_EQ(0, access(self->prog, X_OK));
+	ASSERT_EQ(0, access(self->shm_prog, X_OK));
 	self->out = malloc(OUT_MAX);
 	ASSERT_NE(NULL, self->out);
 }
@@ -80,11 +91,52 @@ FIXTURE_TEARDOWN(rotate)
 	free(self->out);
 }
 
-TEST_F(rotate, every_location_is_reported_and_coverage_adds_up)
+/*
+ * Every one of the eight locations, named @fmt with the number @step * i,
+ * was reported, and its coverage is its fair share of the places, the
+ * shares summing to what the places hold (a little less while one is
+ * switched).
+ */
+static void expect_fair_rotation(struct __test_metadata *_metadata, const char *out,
+				 const char *fmt, int step, int cost)
 {
 	double share, sum = 0, want, total, ideal;
-	char name[32], loc[64];
-	int i, st;
+	char name[96], loc[128];
+	int i;
+
+	EXPECT_NE(NULL, strstr(out, "rotating the armed set every 50 ms"));
+	EXPECT_EQ(NULL, strstr(out, "never armed"));
+	/* Records lost to a full ring (a loaded host) are counted and said: only logged. */
+	if (strstr(out, "LOST"))
+		TH_LOG("some access records were lost (ring full)");
+
+	/* Each location holds SLOTS / cost of the 8 places: 1/4 (rw) or 1/2 (write). */
+	want = (double)SLOTS / cost / NR_COUNTERS;
+	for (i = 0; i < NR_COUNTERS; i++) {
+		snprintf(name, sizeof(name), fmt, step * i);
+		snprintf(loc, sizeof(loc), "(%s, 8 bytes)", name);
+		EXPECT_NE(NULL, strstr(out, loc)) TH_LOG("%s was not reported", name);
+		share = coverage_of(out, name);
+		EXPECT_LE(want * 0.6, share) TH_LOG("%s: coverage %.3f", name, share);
+		EXPECT_GE(want * 1.4, share) TH_LOG("%s: coverage %.3f", name, share);
+		sum += share;
+	}
+	/*
+	 * The slots are in use all the time except while one location is
+	 * switched for another (UNWATCH waits for an RCU grace period, slow in
+	 * an emulated VM): the shares sum to SLOTS / cost, a little less, never
+	 * more.
+	 */
+	ideal = (double)SLOTS / cost;
+	EXPECT_LE(ideal * 0.85, sum) TH_LOG("sum %.3f", sum);
+	EXPECT_GE(ideal * 1.01, sum) TH_LOG("sum %.3f", sum);
+	total = coverage_of(out, "total");
+	EXPECT_GE(0.002, total > sum ? total - sum : sum - total) TH_LOG("total %.3f", total);
+}
+
+TEST_F(rotate, every_location_is_reported_and_coverage_adds_up)
+{
+	int st;
 
 	/* The 6.1 harness runs the body even after a SKIP in the setup. */
 	if (!self->out)
@@ -96,34 +148,159 @@ TEST_F(rotate, every_location_is_reported_and_coverage_adds_up)
 			self->racewatch, variant->kind, self->prog);
 	TH_LOG("%s", self->out);
 	EXPECT_EQ(66, st);
-	EXPECT_NE(NULL, strstr(self->out, "rotating the armed set every 50 ms"));
-	EXPECT_EQ(NULL, strstr(self->out, "never armed"));
-	/* Records lost to a full ring (a loaded host) are counted and said: only logged. */
-	if (strstr(self->out, "LOST"))
-		TH_LOG("some access records were lost (ring full)");
+	expect_fair_rotation(_metadata, self->out, "counter%d", 1, variant->cost);
+}
 
-	/* Each location holds SLOTS / cost of the 8 places: 1/4 (rw) or 1/2 (write). */
+/*
+ * Eight fields of one shared-memory segment, each raced on by two
+ * processes: the file watches rotate like the others, every field is
+ * reported as a race between the two processes, and every process that
+ * mapped a field while it was armed was armed (none left out for lack of a
+ * free debug register: the armed set fits in every process).
+ */
+TEST_F(rotate, shared_memory_fields_rotate_across_processes)
+{
+	char seg[64], fmt[96], spec[2048];
+	size_t len = 0;
+	int i, st;
+
+	if (!self->out)
+		SKIP(return, "no /dev/racewatch");
+	if (variant->cost != 2)
+		SKIP(return, "the write variant runs it with --format json");
+
+	snprintf(seg, sizeof(seg), "/rw_e2e_rot_%d", getpid());
+	for (i = 0; i < NR_COUNTERS; i++)
+		len += snprintf(spec + len, sizeof(spec) - len, " --shm %s+%d:8", seg, 8 * i);
+	st = e2e_sh_capture(self->out, OUT_MAX, "%s run --kind %s --rotate-ms 50%s -- %s %s 3",
+			    self->racewatch, variant->kind, spec, self->shm_prog, seg);
+	TH_LOG("%s", self->out);
+	shm_unlink(seg);
+	EXPECT_EQ(66, st);
+	/* both processes race on the fields; none was left unarmed */
+	EXPECT_NE(NULL, strstr(self->out, "(shm_bump_a)"));
+	EXPECT_NE(NULL, strstr(self->out, "(shm_bump_b)"));
+	EXPECT_EQ(NULL, strstr(self->out, "could not be armed"));
+	/* the fields are at offsets 0, 8, ... 56, named shm:SEG+OFF */
+	snprintf(fmt, sizeof(fmt), "shm:%s+%%d", seg);
+	expect_fair_rotation(_metadata, self->out, fmt, 8, variant->cost);
+}
+
+static struct json_object *get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static double num(struct json_object *o, const char *key)
+{
+	return json_object_get_double(get(o, key));
+}
+
+/*
+ * The same eight shared-memory fields with --format json: every line is a
+ * JSON object; races name both processes for every field; the engine's
+ * summary object comes next, unchanged; the last line is the session
+ * object, whose figures add up: each location's coverage is its armed /
+ * watched time and its fair share, the total is their sum, every process
+ * that mapped a field was armed, nothing was never armed.
+ */
+TEST_F(rotate, json_session_summary_adds_up)
+{
+	char seg[64], spec[2048], path[96], *line, *save = NULL;
+	struct json_object *o, *last = NULL, *ls, *l, *rot;
+	int i, st, races = 0, summaries = 0, lines = 0;
+	bool field_raced[NR_COUNTERS] = {};
+	double sum = 0, cov, want;
+	size_t len = 0;
+	FILE *f;
+
+	if (!self->out)
+		SKIP(return, "no /dev/racewatch");
+	if (variant->cost != 1)
+		SKIP(return, "the rw variant runs it with text output");
+
+	snprintf(seg, sizeof(seg), "/rw_e2e_rotj_%d", getpid());
+	snprintf(path, sizeof(path), "/tmp/rw_e2e_rotj_%d.json", getpid());
+	for (i = 0; i < NR_COUNTERS; i++)
+		len += snprintf(spec + len, sizeof(spec) - len, " --shm %s+%d:8", seg, 8 * i);
+	st = e2e_sh_capture(self->out, OUT_MAX,
+			    "%s run --kind %s --rotate-ms 50 --format json -o %s%s -- %s %s 3",
+			    self->racewatch, variant->kind, path, spec, self->shm_prog, seg);
+	TH_LOG("%s", self->out);
+	shm_unlink(seg);
+	EXPECT_EQ(66, st);
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	len = fread(self->out, 1, OUT_MAX - 1, f);
+	self->out[len] = '\0';
+	fclose(f);
+	unlink(path);
+
+	for (line = strtok_r(self->out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *type, *name;
+
+		o = json_tokener_parse(line);
+		ASSERT_NE(NULL, o) TH_LOG("not JSON: %s", line);
+		lines++;
+		type = json_object_get_string(get(o, "type"));
+		ASSERT_NE(NULL, type) TH_LOG("no type: %s", line);
+		if (!strcmp(type, "race")) {
+			races++;
+			name = json_object_get_string(get(get(o, "location"), "name"));
+			for (i = 0; i < NR_COUNTERS; i++) {
+				char want_name[96];
+
+				snprintf(want_name, sizeof(want_name), "shm:%s+%d", seg, 8 * i);
+				if (name && !strcmp(name, want_name))
+					field_raced[i] = true;
+			}
+			EXPECT_NE(num(get(o, "current"), "pid"), num(get(o, "previous"), "pid"));
+		} else if (!strcmp(type, "summary")) {
+			summaries++;
+			EXPECT_EQ(races, num(o, "races"));
+		}
+		if (last)
+			json_object_put(last);
+		last = o;
+	}
+	EXPECT_EQ(1, summaries);
+	for (i = 0; i < NR_COUNTERS; i++)
+		EXPECT_TRUE(field_raced[i]) TH_LOG("field %d was not reported", 8 * i);
+	ASSERT_NE(NULL, last);
+	ASSERT_STREQ("session", json_object_get_string(get(last, "type")));
+	EXPECT_EQ(races, num(last, "races"));
+	EXPECT_LT(0, num(last, "access_records"));
+	EXPECT_EQ(0, num(last, "never_armed"));
+	EXPECT_EQ(0, num(last, "processes_unarmed"));
+	EXPECT_EQ(0, num(last, "processes_skipped"));
+	rot = get(last, "rotation");
+	EXPECT_TRUE(json_object_get_boolean(get(rot, "rotating")));
+	EXPECT_EQ(50, num(rot, "period_ms"));
+	EXPECT_LT(NR_COUNTERS, num(rot, "rounds"));
+	EXPECT_EQ(SLOTS / variant->cost, num(rot, "places"));
+
+	ls = get(last, "locations");
+	ASSERT_EQ(NR_COUNTERS, json_object_array_length(ls));
 	want = (double)SLOTS / variant->cost / NR_COUNTERS;
 	for (i = 0; i < NR_COUNTERS; i++) {
-		snprintf(name, sizeof(name), "counter%d", i);
-		snprintf(loc, sizeof(loc), "(%s, 8 bytes)", name);
-		EXPECT_NE(NULL, strstr(self->out, loc)) TH_LOG("%s was not reported", name);
-		share = coverage_of(self->out, name);
-		EXPECT_LE(want * 0.6, share) TH_LOG("%s: coverage %.3f", name, share);
-		EXPECT_GE(want * 1.4, share) TH_LOG("%s: coverage %.3f", name, share);
-		sum += share;
+		l = json_object_array_get_idx(ls, i);
+		EXPECT_STREQ("shared", json_object_get_string(get(l, "kind")));
+		cov = num(l, "coverage");
+		EXPECT_GE(1e-4, fabs(cov - num(l, "armed_ns") / num(l, "watched_ns")));
+		EXPECT_LE(want * 0.6, cov) TH_LOG("location %d: coverage %.3f", i, cov);
+		EXPECT_GE(want * 1.4, cov) TH_LOG("location %d: coverage %.3f", i, cov);
+		/* the parent and both children mapped each field while it was armed */
+		EXPECT_LE(3, num(l, "process_arms"));
+		EXPECT_LE(2, num(l, "arms"));
+		sum += cov;
 	}
-	/*
-	 * The slots are in use all the time except while one location is
-	 * switched for another (UNWATCH waits for an RCU grace period, slow in
-	 * an emulated VM): the shares sum to SLOTS / cost, a little less, never
-	 * more.
-	 */
-	ideal = (double)SLOTS / variant->cost;
-	EXPECT_LE(ideal * 0.85, sum) TH_LOG("sum %.3f", sum);
-	EXPECT_GE(ideal * 1.01, sum) TH_LOG("sum %.3f", sum);
-	total = coverage_of(self->out, "total");
-	EXPECT_GE(0.002, total > sum ? total - sum : sum - total) TH_LOG("total %.3f", total);
+	EXPECT_GE(1e-4, fabs(sum - num(last, "coverage_total")));
+	EXPECT_LE(SLOTS / variant->cost * 0.85, sum);
+	EXPECT_GE(SLOTS / variant->cost * 1.01, sum);
+	json_object_put(last);
+	EXPECT_LT(2, lines);
 }
 
 /*

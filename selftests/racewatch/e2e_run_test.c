@@ -178,13 +178,20 @@ TEST_F(run, json_report_is_one_object_per_line)
 	NEED_DEVICE();
 	int st = RUN("racy_counter", "--format json");
 	char *line, *save = NULL;
-	int objects = 0, summaries = 0;
+	int objects = 0, summaries = 0, sessions = 0;
 
 	EXPECT_EQ(66, st);
 	for (line = strtok_r(self->out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] != '{')
 			continue;
 		EXPECT_EQ('}', line[strlen(line) - 1]);
+		/* nothing after the session object (its figures: host_summary_test) */
+		EXPECT_EQ(0, sessions);
+		if (!strncmp(line, "{\"type\":\"session\",", 20)) {
+			sessions++;
+			EXPECT_EQ(1, summaries);
+			continue;
+		}
 		if (strstr(line, "\"summary\"")) {
 			summaries++;
 			continue;
@@ -196,6 +203,7 @@ TEST_F(run, json_report_is_one_object_per_line)
 	}
 	EXPECT_LE(1, objects);
 	EXPECT_EQ(1, summaries);
+	EXPECT_EQ(1, sessions);
 }
 
 TEST_F(run, record_and_replay_give_the_same_verdict)

@@ -18,8 +18,10 @@
 #include <unistd.h>
 
 #include "kdev.h"
+#include "rotation.h"
 #include "session.h"
 #include "shmtarget.h"
+#include "summary.h"
 #include "symres.h"
 #include "sync_source.h"
 
@@ -29,39 +31,63 @@
 
 /**
  * struct rw_sloc - one location the session was asked to watch
- * @pid: process
- * @addr: address in @pid
+ * @pid: a location of one process: that process; a shared-file field: the
+ *	scope of its file watch (0: every process)
+ * @addr: address in @pid (0 for a shared-file field)
  * @len: length
  * @name: what the user called it
+ * @shm: a shared-file field (RACEWATCH_IOC_WATCH_FILE, armed in every
+ *	process that maps it), else NULL; a field matched by name is matched
+ *	by the inode it was bound to from the first arming that bound it on
+ * @key: the engine's location key (RW_KEY_NONE: private, by pid and address)
  * @id: kernel watch id while armed, else 0
  * @eng_id: the newest watch id the engine knows for it (0: none yet); kept
  *	while the location rests, so the engine keeps its state
+ * @pick: in the armed set the current rotation round chose
  * @gone: not armed again (its process is gone, or arming failed for good)
  * @gone_err: why (-ESRCH: the process is gone)
  * @gone_ns: when
+ * @since_ns: when it was asked for; coverage is a share of the time since
  * @armed_since: when it was armed last
  * @armed_ns: time armed before @armed_since
  * @arms: times armed
  * @watch: the watch group it belongs to (rw_session__begin_watch())
  * @hits: access records read (the session caller's thread only)
  * @removed: taken away by rw_session__unwatch()
+ * @missed: turns it was chosen for and could not be armed (no free debug
+ *	register in a thread of its process: a debugger holds them)
+ * @procs_armed: shared-file field: process armings of its watches undone so far
+ * @procs_failed: shared-file field: processes of its watches undone so far
+ *	that mapped it and could not be armed (no free debug register)
+ * @procs_skipped: shared-file field: the same, for lack of ptrace rights
+ * @file_hits: shared-file field: records its watches undone so far produced
+ *	(dropped ones included)
  */
 struct rw_sloc {
 	pid_t pid;
 	__u64 addr;
 	__u32 len;
 	char name[RW_WATCH_NAME_LEN];
+	struct rw_shm_target *shm;
+	struct rw_key key;
 	__u32 id;
 	__u32 eng_id;
+	bool pick;
 	bool gone;
 	int gone_err;
 	__u64 gone_ns;
+	__u64 since_ns;
 	__u64 armed_since;
 	__u64 armed_ns;
 	__u32 arms;
 	__u32 watch;
 	__u64 hits;
 	bool removed;
+	__u64 missed;
+	__u64 procs_armed;
+	__u64 procs_failed;
+	__u64 procs_skipped;
+	__u64 file_hits;
 };
 
 /**
@@ -128,6 +154,7 @@ struct rw_session {
 	struct rw_sloc *locs;	/* every location asked for, armed or resting */
 	int nr_locs, cap_locs;
 	bool rotating;		/* the locations do not all fit: rotate them */
+	int places;		/* locations a thread can hold at once */
 	int cursor;		/* first location of the next rotation group */
 	__u64 period_ns;
 	__u64 next_rotate_ns;
@@ -153,9 +180,9 @@ struct rw_session {
 	int nr_pending_now;	/* nr_pending, read without the lock (atomic) */
 	struct rw_pending *pending;
 	int nr_pending, cap_pending;
-	int nr_files;		/* file (shared-memory) watches: any process may show up */
-	struct rw_sfile *files;
-	int cap_files;
+	int nr_shm;		/* shared-memory fields among @locs: any process may show up */
+	struct rw_sfile *files;	/* executable watches (not rotated) */
+	int nr_files, cap_files;
 	__u32 cur_watch;	/* group of the watches made now (rw_session__begin_watch()) */
 	__u32 last_watch;
 	/* kernel watch id -> location, for hit counts (the caller's thread only) */
@@ -363,7 +390,7 @@ static int on_access(void *ctx, const struct racewatch_access *rec)
 		print_raw(s->o.out, rec);
 		return 0;
 	}
-	if (s->nr_files) {
+	if (s->nr_files || s->nr_shm) {
 		session_file_pid(s, rec->pid, false);
 		if (session_untraced(s, rec)) {
 			s->untraced++;
@@ -507,6 +534,8 @@ int rw_session__new(const struct rw_session_opts *opts, struct rw_session **out)
 	err = session_open_sources(s);
 	if (err)
 		goto err_free;
+	/* locations one thread holds at once: its debug registers / registers per location */
+	s->places = kdev__info(s->dev)->slots / (s->o.kind == RACEWATCH_KIND_RW ? 2 : 1);
 	*out = s;
 	return 0;
 
@@ -643,24 +672,83 @@ static void session_sync_ids(struct rw_session *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* The kernel's count of @l's process armings, added to @l's (a shared-file field). */
+static void session_file_count(struct rw_session *s, struct rw_sloc *l)
+{
+	struct racewatch_file_stat fs;
+
+	if (rw_shm__stat(kdev__fd(s->dev), l->id, &fs))
+		return;
+	l->procs_armed += fs.armed;
+	l->procs_failed += fs.failed;
+	l->procs_skipped += fs.skipped;
+	l->file_hits += fs.hits;
+}
+
+/*
+ * RACEWATCH_IOC_WATCH_FILE for @l. *@unarmed gets the processes that map
+ * the field and could not be armed (no free debug register). A field
+ * matched by name that the kernel bound to a file is matched by that file's
+ * inode from now on, so a later segment of the same name is not taken for it.
+ */
+static int session_arm_file(struct rw_session *s, struct rw_sloc *l, __u32 *id,
+			    __u64 *unarmed)
+{
+	struct racewatch_watch_file w;
+	struct racewatch_file_stat fs;
+	int err;
+
+	err = rw_shm__watch(kdev__fd(s->dev), l->shm, s->o.kind, l->pid, &w);
+	if (err)
+		return err;
+	*id = w.id;
+	if (rw_shm__stat(kdev__fd(s->dev), w.id, &fs))
+		return 0;
+	*unarmed = fs.failed;
+	if (l->shm->by_name && fs.ino) {
+		l->shm->by_name = false;
+		l->shm->ino = fs.ino;
+	}
+	if (w.skipped && !l->arms)
+		fprintf(stderr, "racewatch: %s: %u process(es) map it but cannot be traced "
+			"(no CAP_SYS_PTRACE over them): skipped\n", l->name, w.skipped);
+	/* the first arming is told by rw_session__watch_shm(), once its mappers are traced */
+	if (s->o.verbose && l->arms)
+		fprintf(stderr, "racewatch: %s: watch %u armed in %u process(es)\n", l->name,
+			w.id, w.processes);
+	return 0;
+}
+
 /*
  * Arm @l under a new watch id (caller holds s->lock). The engine learns the
  * new id (session_apply_pending()) before it forgets the old one, so the
- * location (keyed by pid and address) and its happens-before state stay the
- * same across rotations.
+ * location (keyed by pid and address, or by the shared file's key) and its
+ * happens-before state stay the same across rotations. For a shared-file
+ * field, *@unarmed gets the processes mapping it that could not be armed.
  */
-static int session_arm(struct rw_session *s, struct rw_sloc *l)
+static int session_arm(struct rw_session *s, struct rw_sloc *l, __u64 *unarmed)
 {
 	struct racewatch_watch w;
+	__u32 id;
 	int err;
 
+	*unarmed = 0;
 	if (s->eng) {
 		err = grow((void **)&s->pending, &s->cap_pending, s->nr_pending,
 			   sizeof(*s->pending));
 		if (err)
 			return err;
 	}
-	err = kdev__watch(s->dev, l->pid, l->addr, l->len, s->o.kind, 0, &w);
+	if (l->shm) {
+		err = session_arm_file(s, l, &id, unarmed);
+	} else {
+		err = kdev__watch(s->dev, l->pid, l->addr, l->len, s->o.kind, 0, &w);
+		id = w.id;
+		if (!err && s->o.verbose)
+			fprintf(stderr, "racewatch: watch %u: %s at 0x%llx (%u bytes) in process "
+				"%d, %u thread(s)\n", id, l->name, (unsigned long long)l->addr,
+				l->len, l->pid, w.threads);
+	}
 	if (err)
 		return err;
 	if (s->eng) {
@@ -668,40 +756,46 @@ static int session_arm(struct rw_session *s, struct rw_sloc *l)
 
 		memset(p, 0, sizeof(*p));
 		p->d.sz = sizeof(p->d);
-		p->d.id = w.id;
-		p->d.pid = l->pid;
+		p->d.id = id;
+		p->d.pid = l->pid > 0 ? l->pid : 0;
 		p->d.addr = l->addr;
 		p->d.len = l->len;
+		p->d.key = l->key;
 		snprintf(p->name, sizeof(p->name), "%s", l->name);
 		p->retire = l->eng_id;
 		p->loc = l - s->locs;
-		l->eng_id = w.id;
+		l->eng_id = id;
 		__atomic_store_n(&s->nr_pending_now, s->nr_pending, __ATOMIC_SEQ_CST);
 	}
-	l->id = w.id;
+	l->id = id;
 	l->armed_since = now_ns();
 	if (!s->start_ns)
 		s->start_ns = l->armed_since;
 	l->arms++;
-	if (s->o.verbose)
-		fprintf(stderr, "racewatch: watch %u: %s at 0x%llx (%u bytes) in process %d, "
-			"%u thread(s)\n", w.id, l->name, (unsigned long long)l->addr, l->len,
-			l->pid, w.threads);
 	return 0;
 }
 
-static void session_disarm(struct rw_session *s, struct rw_sloc *l)
+/*
+ * Undo @l's watch. With @count, a shared-file field's process armings are
+ * added to its figures; without, the arming is taken back as if it had not
+ * been made (a round arms a field again once it made room).
+ */
+static void session_disarm(struct rw_session *s, struct rw_sloc *l, bool count)
 {
 	int err;
 
 	if (!l->id)
 		return;
+	if (l->shm && count)
+		session_file_count(s, l);
 	err = kdev__unwatch(s->dev, l->id);
 	if (err)
 		fprintf(stderr, "racewatch: unwatch %s (watch %u): %s\n", l->name, l->id,
 			strerror(-err));
 	l->armed_ns += now_ns() - l->armed_since;
 	l->id = 0;
+	if (!count)
+		l->arms--;
 }
 
 /* Time @l was armed so far, its current turn included. */
@@ -710,36 +804,61 @@ static __u64 session_armed_time(const struct rw_sloc *l, __u64 now)
 	return l->armed_ns + (l->id && now > l->armed_since ? now - l->armed_since : 0);
 }
 
-/* Least-armed first; among equals, the order after the cursor. */
-static struct rw_sloc *session_next(struct rw_session *s, const bool *tried)
+/* The end of @l's watched time: the session's end, the moment it was gone, or @now. */
+static __u64 session_until(const struct rw_session *s, const struct rw_sloc *l, __u64 now)
+{
+	if (s->end_ns && s->end_ns < now)
+		now = s->end_ns;
+	if (l->gone && l->gone_ns < now)
+		now = l->gone_ns;
+	return now;
+}
+
+/* The planner's view of the locations (caller frees). */
+static struct rw_rot_loc *session_rot_view(struct rw_session *s, int n)
+{
+	struct rw_rot_loc *v = calloc(n ? n : 1, sizeof(*v));
+	__u64 now = now_ns(), until;
+	int i;
+
+	for (i = 0; v && i < n; i++) {
+		struct rw_sloc *l = &s->locs[i];
+
+		until = session_until(s, l, now);
+		v[i].pid = l->shm ? 0 : l->pid;
+		v[i].armed_ns = session_armed_time(l, until);
+		v[i].watched_ns = until > l->since_ns ? until - l->since_ns : 0;
+		v[i].gone = l->gone;
+	}
+	return v;
+}
+
+/*
+ * A location armed now that the round has not confirmed (@pick unset), to
+ * make room for @l: first one the round's set leaves out (@want unset),
+ * then one it was to keep but ranks after @l; among those, one that frees a
+ * place where @l needs it first — for a shared-file field any (a field
+ * frees a place in every process), for a location of one process a
+ * shared-file field or another location of that process. NULL if none.
+ */
+static struct rw_sloc *session_outgoing(struct rw_session *s, const struct rw_sloc *l,
+					const bool *want)
 {
 	struct rw_sloc *best = NULL;
-	__u64 now = now_ns(), t, best_t = 0;
-	int k;
+	int i, score, best_score = 0;
 
-	for (k = 0; k < s->nr_locs; k++) {
-		struct rw_sloc *l = &s->locs[(s->cursor + k) % s->nr_locs];
+	for (i = 0; i < s->nr_locs; i++) {
+		struct rw_sloc *o = &s->locs[i];
 
-		if (l->gone || tried[l - s->locs])
+		if (!o->id || o->pick || o == l)
 			continue;
-		t = session_armed_time(l, now);
-		if (!best || t < best_t) {
-			best = l;
-			best_t = t;
+		score = (want[i] ? 0 : 2) + (o->shm || (!l->shm && o->pid == l->pid));
+		if (!best || score > best_score) {
+			best = o;
+			best_score = score;
 		}
 	}
 	return best;
-}
-
-/* A location armed now that the new group does not keep, or NULL. */
-static struct rw_sloc *session_outgoing(struct rw_session *s, const bool *keep)
-{
-	int i;
-
-	for (i = 0; i < s->nr_locs; i++)
-		if (s->locs[i].id && !keep[i])
-			return &s->locs[i];
-	return NULL;
 }
 
 static void session_give_up(struct rw_session *s, struct rw_sloc *l, int err)
@@ -754,13 +873,13 @@ static void session_give_up(struct rw_session *s, struct rw_sloc *l, int err)
 			l->name, l->pid, kdev__watch_strerror(err));
 	if (err != -ESRCH)
 		return;
-	/* The process is gone: so are its other locations, armed ones included. */
+	/* The process is gone: so are its other locations (and fields scoped to it). */
 	for (i = 0; i < s->nr_locs; i++) {
 		struct rw_sloc *o = &s->locs[i];
 
 		if (o->gone || o->pid != l->pid)
 			continue;
-		session_disarm(s, o);
+		session_disarm(s, o, true);
 		o->gone = true;
 		o->gone_err = err;
 		o->gone_ns = l->gone_ns;
@@ -768,55 +887,98 @@ static void session_give_up(struct rw_session *s, struct rw_sloc *l, int err)
 }
 
 /*
- * One rotation round: arm the locations that were armed least so far until
- * the kernel answers ENOSPC (no free debug register in some thread), each
- * one in the place of one location of the outgoing group, so the other
- * slots stay armed while one is switched (UNWATCH waits for an RCU grace
- * period). Choosing by armed time rather than strictly in turn keeps the
- * shares equal even when rounds last unequally (the session loop is late
- * while it symbolizes a report, say).
+ * Arm @l, chosen by the round, in the place of locations the round has not
+ * confirmed: one goes first; if @l still does not fit (the kernel answers
+ * ENOSPC, or a process mapping the field could not be armed) the partial
+ * arming is taken back and another one goes, until none is left. Returns 0
+ * (armed — in some processes only, perhaps: counted), -ENOSPC (not armed:
+ * counted) or another error of the kernel.
+ */
+static int session_switch_in(struct rw_session *s, struct rw_sloc *l, const bool *want)
+{
+	struct rw_sloc *old;
+	__u64 unarmed;
+	int err;
+
+	old = session_outgoing(s, l, want);
+	if (old)
+		session_disarm(s, old, true);
+	err = session_arm(s, l, &unarmed);
+	while ((err == -ENOSPC || (!err && unarmed)) && (old = session_outgoing(s, l, want))) {
+		if (!err)
+			session_disarm(s, l, false);
+		session_disarm(s, old, true);
+		err = session_arm(s, l, &unarmed);
+	}
+	if (err == -ENOSPC)
+		l->missed++;
+	return err;
+}
+
+/*
+ * One rotation round. The planner (rotation.c) ranks the locations, the
+ * smallest share of their watched time armed first, and chooses as many as
+ * fit in a thread's debug registers, counting a shared-file field in every
+ * process (any process may map it) and a location of one process in that
+ * process only. Choosing by share rather than strictly in turn keeps the
+ * shares equal even when rounds last unequally. In rank order, each chosen
+ * location stays armed or is armed in the place of one the round has not
+ * confirmed, so the other slots stay armed while one is switched (UNWATCH
+ * waits for an RCU grace period); where registers are held by someone else
+ * (the kernel answers ENOSPC) the ones ranked first get them. Caller holds
+ * s->lock.
  */
 static void session_rotate(struct rw_session *s)
 {
-	bool tried[s->nr_locs], keep[s->nr_locs];
+	int i, r, n = s->nr_locs, armed = 0, picked, err, enospc = 0;
+	bool want[n ? n : 1];
+	int order[n ? n : 1];
 	__u64 t0 = now_ns();
-	struct rw_sloc *l, *old;
-	int armed = 0, err;
+	struct rw_rot_loc *v;
+	struct rw_sloc *l;
 
-	memset(tried, 0, sizeof(tried));
-	memset(keep, 0, sizeof(keep));
-	__atomic_store_n(&s->in_round, 1, __ATOMIC_SEQ_CST);
-	while ((l = session_next(s, tried))) {
-		tried[l - s->locs] = true;
-		if (l->id) {
-			keep[l - s->locs] = true;	/* its turn again: it stays */
-			armed++;
-			continue;
-		}
-		old = session_outgoing(s, keep);
-		if (old)
-			session_disarm(s, old);
-		err = session_arm(s, l);
-		while (err == -ENOSPC && (old = session_outgoing(s, keep))) {
-			session_disarm(s, old);
-			err = session_arm(s, l);
-		}
-		if (!err) {
-			keep[l - s->locs] = true;
-			armed++;
-			s->cursor = (l - s->locs + 1) % s->nr_locs;
-			continue;
-		}
-		if (err == -ENOSPC)
-			break;
-		session_give_up(s, l, err);
+	v = session_rot_view(s, n);
+	if (!v)
+		return;		/* out of memory: keep the armed set for this period */
+	picked = rw_rot__plan(v, n, s->cursor, s->places);
+	for (i = 0; i < n; i++) {
+		want[i] = picked > 0 && v[i].pick;
+		s->locs[i].pick = false;
+		order[i] = -1;
 	}
-	while ((old = session_outgoing(s, keep)))
-		session_disarm(s, old);
+	for (i = 0; i < n; i++)
+		if (v[i].rank >= 0)
+			order[v[i].rank] = i;
+	free(v);
+	__atomic_store_n(&s->in_round, 1, __ATOMIC_SEQ_CST);
+	for (r = 0; r < n && order[r] >= 0; r++) {
+		i = order[r];
+		l = &s->locs[i];
+		if (!want[i] || l->gone)
+			continue;
+		if (l->id) {
+			l->pick = true;	/* its turn again: it stays for this period */
+			armed++;
+			continue;
+		}
+		err = session_switch_in(s, l, want);
+		if (!err) {
+			l->pick = true;
+			armed++;
+			s->cursor = (i + 1) % n;
+		} else if (err == -ENOSPC) {
+			enospc++;
+		} else {
+			session_give_up(s, l, err);
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (s->locs[i].id && !s->locs[i].pick)
+			session_disarm(s, &s->locs[i], true);
 	__atomic_store_n(&s->in_round, 0, __ATOMIC_SEQ_CST);
 	s->rotations++;
 	s->switch_ns += now_ns() - t0;
-	if (!armed && l && !s->starved++)
+	if (!armed && enospc && !s->starved++)
 		fprintf(stderr, "racewatch: WARNING: no debug register free in any rotation "
 			"group (a debugger?): nothing is armed now\n");
 }
@@ -886,6 +1048,56 @@ static int session_start_rotation(struct rw_session *s, int first_out)
 	return 0;
 }
 
+/*
+ * Take location s->locs[s->nr_locs], filled in by the caller (who holds
+ * s->lock). It is armed now if the locations all fit in a thread's debug
+ * registers — a shared-file field counted in every process, since any
+ * process may map it — and the kernel finds its registers free. Otherwise
+ * the session rotates the armed set from now on and it waits for its turn.
+ * -ENOSPC only if nothing at all could be armed.
+ */
+static int session_add(struct rw_session *s)
+{
+	struct rw_sloc *l = &s->locs[s->nr_locs];
+	struct rw_rot_loc *v;
+	__u64 unarmed;
+	bool fits;
+	int err;
+
+	l->since_ns = now_ns();
+	if (s->rotating)
+		goto take;	/* it waits for its turn like the others */
+	v = session_rot_view(s, s->nr_locs + 1);
+	if (!v)
+		return -ENOMEM;
+	fits = rw_rot__fits(v, s->nr_locs + 1, s->places);
+	free(v);
+	if (!fits)
+		goto rotate;
+	err = session_arm(s, l, &unarmed);
+	if (err == -ENOSPC && session_armed_count(s))
+		goto rotate;	/* a debugger holds some registers */
+	if (err)
+		return err;
+	if (unarmed && session_armed_count(s) > 1) {
+		/* a process mapping the field has fewer free registers than the others */
+		session_disarm(s, l, false);
+		goto rotate;
+	}
+	if (unarmed)
+		fprintf(stderr, "racewatch: WARNING: %s: %llu process(es) map it but have no free "
+			"debug register: not armed there (counted in the summary)\n", l->name,
+			(unsigned long long)unarmed);
+take:
+	s->nr_locs++;
+	return 0;
+rotate:
+	err = session_start_rotation(s, s->nr_locs);
+	if (!err)
+		s->nr_locs++;
+	return err;
+}
+
 /* Watch one location (1, 2, 4 or 8 bytes) of pid, or queue it for rotation. */
 static int session_watch_one(struct rw_session *s, pid_t pid, __u64 addr, __u32 len,
 			     const char *name)
@@ -904,25 +1116,10 @@ static int session_watch_one(struct rw_session *s, pid_t pid, __u64 addr, __u32 
 	l->len = len;
 	l->watch = s->cur_watch;
 	snprintf(l->name, sizeof(l->name), "%s", name);
-
-	/* Already rotating: it waits for its turn like the others. */
-	if (s->rotating) {
-		s->nr_locs++;
-		goto out;
-	}
-	err = session_arm(s, l);
-	if (err == -ENOSPC && session_armed_count(s)) {
-		err = session_start_rotation(s, s->nr_locs);
-		if (!err)
-			s->nr_locs++;
-		goto out;
-	}
-	if (err) {
+	err = session_add(s);
+	if (err)
 		fprintf(stderr, "racewatch: watch %s (0x%llx, %u bytes) in process %d: %s\n", name,
 			(unsigned long long)addr, len, pid, kdev__watch_strerror(err));
-		goto out;
-	}
-	s->nr_locs++;
 out:
 	if (s->eng)
 		session_apply_pending(s);
@@ -977,27 +1174,44 @@ int rw_session__watch(struct rw_session *s, pid_t pid, const char *spec)
 
 static int session_location(struct rw_session *s, int i, struct rw_session_loc *out)
 {
+	struct racewatch_file_stat fs;
 	const struct rw_sloc *l;
-	__u64 now = s->end_ns ? s->end_ns : now_ns();
+	__u64 now;
 
 	if (i < 0 || i >= s->nr_locs)
 		return -ENOENT;
 	l = &s->locs[i];
-	if (l->gone && l->gone_ns < now)
-		now = l->gone_ns;
+	now = session_until(s, l, now_ns());
 	memset(out, 0, sizeof(*out));
 	out->name = l->name;
 	out->pid = l->pid;
 	out->addr = l->addr;
 	out->len = l->len;
 	out->armed_ns = session_armed_time(l, now);
-	out->run_ns = s->start_ns && now > s->start_ns ? now - s->start_ns : 0;
+	out->run_ns = now > l->since_ns ? now - l->since_ns : 0;
 	out->arms = l->arms;
 	out->armed = l->id != 0;
 	out->gone = l->gone;
 	out->watch = l->watch;
 	out->hits = l->hits;
 	out->removed = l->removed;
+	out->gone_err = l->gone_err;
+	out->shm = l->shm != NULL;
+	out->key = l->key;
+	out->missed = l->missed;
+	out->procs_armed = l->procs_armed;
+	out->procs_failed = l->procs_failed;
+	out->procs_skipped = l->procs_skipped;
+	if (!l->shm) {
+		out->processes = l->id != 0;
+		out->procs_armed = l->arms;
+	} else if (l->id && !rw_shm__stat(kdev__fd(s->dev), l->id, &fs)) {
+		/* the watch armed now: its figures so far */
+		out->processes = fs.processes;
+		out->procs_armed += fs.armed;
+		out->procs_failed += fs.failed;
+		out->procs_skipped += fs.skipped;
+	}
 	return 0;
 }
 
@@ -1069,9 +1283,30 @@ int rw_session__poll(struct rw_session *s, int timeout_ms)
 	return 0;
 }
 
+/* Every location's coverage now (caller frees); NULL if there is none or no memory. */
+static struct rw_session_loc *session_locations(struct rw_session *s, int *n)
+{
+	struct rw_session_loc *v;
+	int i;
+
+	pthread_mutex_lock(&s->lock);
+	*n = s->nr_locs;
+	v = *n ? calloc(*n, sizeof(*v)) : NULL;
+	for (i = 0; v && i < *n; i++)
+		session_location(s, i, &v[i]);
+	pthread_mutex_unlock(&s->lock);
+	if (!v)
+		*n = 0;
+	return v;
+}
+
 void rw_session__stats(struct rw_session *s, struct rw_session_stats *st)
 {
+	struct rw_session_loc *locs;
 	struct racewatch_stats ks;
+	struct rw_engine_stats es;
+	__u64 end;
+	int n;
 
 	memset(st, 0, sizeof(*st));
 	st->records = s->records;
@@ -1080,73 +1315,44 @@ void rw_session__stats(struct rw_session *s, struct rw_session_stats *st)
 		st->kdev_dropped = ks.dropped;
 		/* process watches' breakpoints, and those of file and executable watches */
 		st->armed_threads = ks.armed_threads + ks.file_threads;
+		st->arm_failures = ks.arm_failures;
 	}
+	if (s->dev)
+		st->slots = kdev__info(s->dev)->slots;
 	if (s->sync)
 		st->sync_dropped = sync_source__drops(s->sync);
 	if (s->eng) {
-		struct rw_engine_stats es;
-
 		rw_engine__stats(s->eng, &es);
 		st->races = es.races;
 		st->race_events = es.race_events;
 		st->late = es.late;
+		st->unknown_watch = es.unknown_watch;
+		st->dropped_threads = es.dropped_threads;
+		st->bad_records = es.bad_records;
 	}
 	memcpy(st->sync_by_op, s->sync_by_op, sizeof(st->sync_by_op));
-	st->files = s->nr_files;
-
+	st->files = s->nr_shm + s->nr_files;
 	pthread_mutex_lock(&s->lock);
 	st->locations = s->nr_locs;
 	st->rotations = s->rotations;
+	st->rotating = s->rotating;
+	st->period_ns = s->period_ns;
+	st->switch_ns = s->switch_ns;
+	st->starved = s->starved;
+	st->places = s->places;
+	end = s->end_ns ? s->end_ns : now_ns();
+	st->run_ns = s->start_ns && end > s->start_ns ? end - s->start_ns : 0;
 	pthread_mutex_unlock(&s->lock);
-}
-
-/*
- * Per-location coverage when the armed set rotated: the share of the time
- * since the first arming that each location was armed. A location that was
- * never armed is named loudly: its accesses were not watched at all.
- */
-static void session_print_coverage(struct rw_session *s)
-{
-	struct rw_session_loc c;
-	double sum = 0;
-	int i;
-
-	if (s->rotating)
-		fprintf(stderr, "racewatch: %d locations rotated through the debug registers every "
-			"%llu ms (%llu rounds); share of the run each was armed:\n", s->nr_locs,
-			(unsigned long long)(s->period_ns / 1000000),
-			(unsigned long long)s->rotations);
-	for (i = 0; i < s->nr_locs; i++) {
-		double share;
-
-		session_location(s, i, &c);
-		share = c.run_ns ? (double)c.armed_ns / c.run_ns : 0;
-		sum += share;
-		if (!c.arms)
-			fprintf(stderr, "racewatch: WARNING: %s in process %d was never armed: "
-				"its accesses were not watched\n", c.name, c.pid);
-		if (s->rotating)
-			fprintf(stderr, "racewatch:   coverage %s %.1f%% (armed %u times, %.3f of "
-				"%.3f s)%s\n", c.name, 100 * share, c.arms, c.armed_ns / 1e9,
-				c.run_ns / 1e9,
-				s->locs[i].removed ? " (unwatched)" :
-				c.gone && s->locs[i].gone_err != -ESRCH ? " (stopped: see above)" :
-				c.gone ? " (until its process was gone)" : "");
-	}
-	if (!s->rotating)
-		return;
-	fprintf(stderr, "racewatch:   coverage total %.1f%% (sum of the shares)\n", 100 * sum);
-	session_location(s, 0, &c);
-	fprintf(stderr, "racewatch:   %llu rounds took %.3f s (%.1f%% of the run; one location "
-		"at a time is between UNWATCH and WATCH meanwhile)\n",
-		(unsigned long long)s->rotations, s->switch_ns / 1e9,
-		c.run_ns ? 100.0 * s->switch_ns / c.run_ns : 0);
+	locs = session_locations(s, &n);
+	rw_summary__totals(st, locs, n);
+	free(locs);
 }
 
 int rw_session__finish(struct rw_session *s)
 {
 	struct rw_session_stats st;
-	int err;
+	struct rw_session_loc *locs;
+	int err, n;
 
 	session_stop_rotator(s);
 	s->end_ns = now_ns();
@@ -1158,22 +1364,21 @@ int rw_session__finish(struct rw_session *s)
 			err = ferr;
 	}
 	rw_session__stats(s, &st);
-	fprintf(stderr, "racewatch: %llu access records, %llu sync events",
-		(unsigned long long)st.records, (unsigned long long)st.syncs);
-	if (st.kdev_dropped || st.sync_dropped)
-		fprintf(stderr, "; LOST %llu access records and %llu sync events (rings full)",
-			(unsigned long long)st.kdev_dropped, (unsigned long long)st.sync_dropped);
-	fputc('\n', stderr);
-	if (s->untraced)
-		fprintf(stderr, "racewatch: %llu access records not checked: made by a process "
-			"armed before its synchronization could be traced (its first moments)\n",
-			(unsigned long long)s->untraced);
-	session_print_coverage(s);
+	locs = session_locations(s, &n);
+	rw_summary__text(stderr, &st, locs, n);
+	/* after the engine's summary object: the last line of the output */
+	if (s->o.format == RW_FORMAT_JSON && !s->o.raw) {
+		rw_summary__json(s->o.out, &st, locs, n);
+		fflush(s->o.out);
+	}
+	free(locs);
 	return err;
 }
 
 void rw_session__free(struct rw_session *s)
 {
+	int i;
+
 	if (!s)
 		return;
 	session_stop_rotator(s);
@@ -1183,10 +1388,11 @@ void rw_session__free(struct rw_session *s)
 	if (s->epfd >= 0)
 		close(s->epfd);
 	free(s->seen);
+	for (i = 0; i < s->nr_locs; i++)
+		free(s->locs[i].shm);
 	free(s->locs);
 	free(s->retired);
 	free(s->pending);
-	free(s->files);
 	free(s->idlocs);
 	free(s->late);
 	pthread_cond_destroy(&s->wake);
@@ -1196,42 +1402,44 @@ void rw_session__free(struct rw_session *s)
 
 int rw_session__watch_shm(struct rw_session *s, const struct rw_shm_target *t, pid_t scope)
 {
-	struct racewatch_watch_file w;
-	struct rw_watch_desc d;
-	struct rw_sfile *f;
+	struct rw_sloc *l;
 	pid_t pids[256];
-	int err, n, i;
+	int err, n, i, idx;
 
-	err = grow((void **)&s->files, &s->cap_files, s->nr_files, sizeof(*s->files));
+	pthread_mutex_lock(&s->lock);
+	idx = s->nr_locs;
+	err = grow((void **)&s->locs, &s->cap_locs, s->nr_locs, sizeof(*s->locs));
 	if (err)
-		return err;
-	err = rw_shm__watch(kdev__fd(s->dev), t, s->o.kind, scope, &w);
+		goto out;
+	l = &s->locs[s->nr_locs];
+	memset(l, 0, sizeof(*l));
+	l->shm = malloc(sizeof(*l->shm));
+	if (!l->shm) {
+		err = -ENOMEM;
+		goto out;
+	}
+	*l->shm = *t;
+	l->pid = scope > 0 ? scope : 0;
+	l->len = t->len;
+	l->key = rw_shm__key(t);
+	l->watch = s->cur_watch;
+	snprintf(l->name, sizeof(l->name), "%s", t->name);
+	s->nr_shm++;
+	err = session_add(s);
 	if (err) {
 		fprintf(stderr, "racewatch: watch %s (%u bytes): %s\n", t->name, t->len,
 			err == -EOPNOTSUPP ? "this kernel lacks a tracepoint file watches need" :
 			kdev__watch_strerror(err));
+		free(l->shm);
+		l->shm = NULL;
+		s->nr_shm--;
+	}
+out:
+	if (s->eng)
+		session_apply_pending(s);
+	pthread_mutex_unlock(&s->lock);
+	if (err)
 		return err;
-	}
-	f = &s->files[s->nr_files++];
-	memset(f, 0, sizeof(*f));
-	f->id = w.id;
-	f->watch = s->cur_watch;
-	snprintf(f->name, sizeof(f->name), "%s", t->name);
-	if (w.skipped)
-		fprintf(stderr, "racewatch: %s: %u process(es) map it but cannot be traced "
-			"(no CAP_SYS_PTRACE over them): skipped\n", t->name, w.skipped);
-	if (s->eng) {
-		memset(&d, 0, sizeof(d));
-		d.sz = sizeof(d);
-		d.id = w.id;
-		d.pid = scope > 0 ? scope : 0;
-		d.len = t->len;
-		d.name = t->name;
-		d.key = rw_shm__key(t);
-		err = rw_engine__add_watch(s->eng, &d);
-		if (err)
-			return err;
-	}
 	if (!s->o.raw && scope <= 0) {
 		/* Every process that maps it now: trace its synchronization from now on. */
 		n = rw_shm__mappers(t, pids, 256);
@@ -1239,9 +1447,15 @@ int rw_session__watch_shm(struct rw_session *s, const struct rw_shm_target *t, p
 			if (!sync_source__watching(s->sync, pids[i]))
 				rw_session__add_pid(s, pids[i]);
 	}
-	if (s->o.verbose)
-		fprintf(stderr, "racewatch: %s: watch %u armed in %u process(es)%s\n", t->name,
-			w.id, w.processes, t->by_name ? " (bound by name when mapped)" : "");
+	if (s->o.verbose) {
+		struct rw_session_loc c;
+
+		if (!rw_session__location(s, idx, &c))
+			fprintf(stderr, "racewatch: %s: %s in %llu process(es)%s\n", t->name,
+				c.armed ? "armed" : "waiting for its turn",
+				(unsigned long long)c.processes,
+				t->by_name ? " (bound by name when mapped)" : "");
+	}
 	return 0;
 }
 
@@ -1267,7 +1481,7 @@ int rw_session__unwatch(struct rw_session *s, __u32 watch)
 
 		if (l->watch != watch || l->removed)
 			continue;
-		session_disarm(s, l);
+		session_disarm(s, l, true);
 		l->removed = true;
 		if (!l->gone) {
 			l->gone = true;
@@ -1306,27 +1520,57 @@ int rw_session__unwatch(struct rw_session *s, __u32 watch)
 	return found ? 0 : -ENOENT;
 }
 
-int rw_session__file(struct rw_session *s, int i, struct rw_session_file *out)
+/* Executable watch @f as rw_session__file() gives it. */
+static void session_exe_file(struct rw_session *s, const struct rw_sfile *f,
+			     struct rw_session_file *out)
 {
-	struct racewatch_file_stat fs = { .size = sizeof(fs) };
-	const struct rw_sfile *f;
+	struct racewatch_file_stat fs;
 
-	if (i < 0 || i >= s->nr_files)
-		return -ENOENT;
-	f = &s->files[i];
 	memset(out, 0, sizeof(*out));
 	out->name = f->name;
 	out->watch = f->watch;
 	out->id = f->id;
 	out->removed = f->removed;
-	if (f->removed)
-		return 0;
-	fs.id = f->id;
-	if (!ioctl(kdev__fd(s->dev), RACEWATCH_IOC_FILE_STAT, &fs)) {
+	if (!f->removed && !rw_shm__stat(kdev__fd(s->dev), f->id, &fs)) {
 		out->processes = fs.processes;
 		out->threads = fs.threads;
 		out->hits = fs.hits;
 	}
+}
+
+int rw_session__file(struct rw_session *s, int i, struct rw_session_file *out)
+{
+	struct racewatch_file_stat fs;
+	const struct rw_sloc *l = NULL;
+	int k, n = -1;
+
+	if (i < 0)
+		return -ENOENT;
+	pthread_mutex_lock(&s->lock);
+	for (k = 0; k < s->nr_locs && n < i; k++)
+		if (s->locs[k].shm && ++n == i)
+			l = &s->locs[k];
+	if (!l) {
+		/* the executable watches come after the shared-memory fields */
+		i -= n + 1;
+		if (i < s->nr_files)
+			session_exe_file(s, &s->files[i], out);
+		pthread_mutex_unlock(&s->lock);
+		return i < s->nr_files ? 0 : -ENOENT;
+	}
+	memset(out, 0, sizeof(*out));
+	out->name = l->name;
+	out->watch = l->watch;
+	out->id = l->id;
+	out->removed = l->removed;
+	out->shm = true;
+	out->hits = l->file_hits;
+	if (l->id && !rw_shm__stat(kdev__fd(s->dev), l->id, &fs)) {
+		out->processes = fs.processes;
+		out->threads = fs.threads;
+		out->hits += fs.hits;
+	}
+	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
 

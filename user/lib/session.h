@@ -52,20 +52,47 @@ struct rw_session_opts {
 #define RW_SESSION_ROTATE_MS	50
 
 /**
- * struct rw_session_stats - what a session saw, for the end-of-run summary
+ * struct rw_session_stats - what a session saw, for the end-of-run summary,
+ *	the daemon's stats and metrics
  * @records: access records read from the device
- * @kdev_dropped: access records lost in the module's ring
+ * @kdev_dropped: access records lost in the module's ring (it was full)
  * @syncs: sync events read
- * @sync_dropped: sync events lost in the BPF ring buffer
+ * @sync_dropped: sync events lost in the BPF ring buffer (it was full)
  * @races: distinct races reported
  * @locations: locations the session was asked to watch
  * @rotations: times the armed set was rotated (0: everything fit)
- * @files: shared-memory watches made (rw_session__file())
+ * @files: shared-memory fields (they are locations too, &rw_session_loc.shm
+ *	set) and executable watches (rw_session__file())
  * @race_events: racing access pairs, repeats of a report included
- * @late: records that arrived after the reorder window
+ * @late: records the engine got after its reorder window had passed them
+ *	(processed all the same; verdicts around them may be wrong)
  * @armed_threads: breakpoints registered now, counted per thread (the
  *	module's GET_STATS: process watches, and file and executable watches)
  * @sync_by_op: sync events read, by RW_OP_*
+ * @unknown_watch: access records of a watch id the engine did not know
+ *	(ignored)
+ * @dropped_threads: events of threads past the engine's max_threads (ignored)
+ * @bad_records: malformed records the engine refused
+ * @arm_failures: threads the module could not arm with some watch (no
+ *	free debug register, mostly: while rotating, the session retries those)
+ * @rotating: the locations did not all fit: the armed set rotates
+ * @period_ns: rotation period
+ * @switch_ns: time spent inside rotation rounds (UNWATCH + WATCH)
+ * @starved: rotation rounds in which nothing could be armed (a debugger
+ *	held every free register)
+ * @places: locations one thread holds at once (its debug registers / the
+ *	registers one location takes)
+ * @slots: debug registers per thread
+ * @armed: locations armed now
+ * @never_armed: locations that were never armed
+ * @missed: turns locations were chosen for and could not take (sum of
+ *	&struct rw_session_loc.missed)
+ * @procs_failed: processes that mapped a shared-memory field while it was
+ *	armed and could not be armed (sum of &rw_session_loc.procs_failed)
+ * @procs_skipped: the same, for lack of ptrace rights
+ * @coverage_sum: sum of the locations' coverage (armed / watched time):
+ *	at most @places when every location is in one process or shared
+ * @run_ns: time since the session first armed something, until its end
  */
 struct rw_session_stats {
 	__u64 records;
@@ -80,22 +107,52 @@ struct rw_session_stats {
 	__u64 late;
 	__u64 armed_threads;
 	__u64 sync_by_op[RW_OP_MAX + 1];
+	__u64 unknown_watch;
+	__u64 dropped_threads;
+	__u64 bad_records;
+	__u64 arm_failures;
+	bool rotating;
+	__u64 period_ns;
+	__u64 switch_ns;
+	__u64 starved;
+	__u32 places;
+	__u32 slots;
+	__u64 armed;
+	__u64 never_armed;
+	__u64 missed;
+	__u64 procs_failed;
+	__u64 procs_skipped;
+	double coverage_sum;
+	__u64 run_ns;
 };
 
 /**
  * struct rw_session_loc - coverage of one watched location
  * @name: what the user called it (valid while the session lives)
- * @pid: process
- * @addr: address in @pid
+ * @pid: a location of one process: the process; a shared-memory field: the
+ *	scope of its watch (0: every process)
+ * @addr: address in @pid (0 for a shared-memory field)
  * @len: length in bytes
  * @armed_ns: time it was armed so far
- * @run_ns: time since the session first armed anything
+ * @run_ns: time it was watched so far: since it was asked for, until the
+ *	session's end or until it was gone; coverage is @armed_ns / @run_ns
  * @arms: times it was armed (a new watch id each time)
  * @armed: armed now
  * @gone: no longer armed because its process is gone or arming failed
  * @watch: the watch (rw_session__begin_watch()) it belongs to, 0 if none
  * @hits: access records of it read so far
  * @removed: rw_session__unwatch() took it away
+ * @gone_err: why (-ESRCH: the process is gone), with @gone
+ * @shm: a shared-memory field, armed in every process that maps it
+ * @key: the engine's location key (RW_KEY_NONE for a location of one process)
+ * @missed: turns it was chosen for and could not be armed (no free debug
+ *	register in a thread of its process: a debugger holds them)
+ * @processes: processes armed now (a shared-memory field: each mapping
+ *	counts; a location of one process: 1 while armed)
+ * @procs_armed: process armings so far (a location of one process: @arms)
+ * @procs_failed: shared-memory field: processes that mapped it while it was
+ *	armed and could not be armed (no free debug register), so far
+ * @procs_skipped: shared-memory field: the same, for lack of CAP_SYS_PTRACE
  */
 struct rw_session_loc {
 	const char *name;
@@ -110,17 +167,29 @@ struct rw_session_loc {
 	__u32 watch;
 	__u64 hits;
 	bool removed;
+	int gone_err;
+	bool shm;
+	struct rw_key key;
+	__u64 missed;
+	__u64 processes;
+	__u64 procs_armed;
+	__u64 procs_failed;
+	__u64 procs_skipped;
 };
 
 /**
- * struct rw_session_file - one shared-memory watch (rw_session__watch_shm())
+ * struct rw_session_file - one shared-memory field (rw_session__watch_shm();
+ *	the same field is also a location, with its coverage) or executable
+ *	watch (rw_session__watch_exe()), as the module counts it
  * @name: its location's name ("shm:/seg+128")
  * @watch: the watch (rw_session__begin_watch()) it belongs to, 0 if none
- * @id: the module's watch id
+ * @id: the module's watch id now (0 while it rests: rotation)
  * @processes: processes armed now
  * @threads: threads armed now
  * @hits: records produced so far, dropped ones included
- * @removed: rw_session__unwatch() took it away (the counts are zero)
+ * @removed: rw_session__unwatch() took it away
+ * @shm: a shared-memory field (also a location, with its coverage); else an
+ *	executable watch (rw_session__watch_exe(), not rotated)
  */
 struct rw_session_file {
 	const char *name;
@@ -130,6 +199,7 @@ struct rw_session_file {
 	__u32 threads;
 	__u64 hits;
 	bool removed;
+	bool shm;
 };
 
 int rw_session__new(const struct rw_session_opts *opts, struct rw_session **out);
@@ -147,7 +217,10 @@ int rw_session__add_pid(struct rw_session *s, pid_t pid);
  */
 int rw_session__watch(struct rw_session *s, pid_t pid, const char *spec);
 
-/* Coverage of location i (0 .. stats.locations - 1); 0 or -ENOENT. */
+/*
+ * Coverage of location i (0 .. stats.locations - 1) so far, while the
+ * session runs or after rw_session__finish(). 0 or -ENOENT.
+ */
 int rw_session__location(struct rw_session *s, int i, struct rw_session_loc *out);
 
 /* Wait up to timeout_ms for records, feed them to the engine. 0 or -errno. */
@@ -177,6 +250,7 @@ int rw_session__watch_shm(struct rw_session *s, const struct rw_shm_target *t, p
  */
 int rw_session__watch_exe(struct rw_session *s, const char *path, const char *spec, pid_t scope);
 
+/* The session's figures so far (or at its end, after rw_session__finish()). */
 void rw_session__stats(struct rw_session *s, struct rw_session_stats *st);
 
 /*
@@ -193,7 +267,10 @@ __u32 rw_session__begin_watch(struct rw_session *s);
  */
 int rw_session__unwatch(struct rw_session *s, __u32 watch);
 
-/* Shared-memory watch i (0 .. stats.files - 1); 0 or -ENOENT. */
+/*
+ * Shared-memory field or executable watch i (0 .. stats.files - 1): the
+ * fields first, in the order given, then the executable watches. 0 or -ENOENT.
+ */
 int rw_session__file(struct rw_session *s, int i, struct rw_session_file *out);
 
 /* An fd that polls readable when records wait (for a caller's own poll loop). */

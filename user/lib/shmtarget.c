@@ -215,6 +215,16 @@ int rw_shm__watch(int fd, const struct rw_shm_target *t, __u32 kind, pid_t scope
 	return 0;
 }
 
+int rw_shm__stat(int fd, __u32 id, struct racewatch_file_stat *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
+	out->id = id;
+	if (ioctl(fd, RACEWATCH_IOC_FILE_STAT, out))
+		return -errno;
+	return 0;
+}
+
 /* Does a /proc/PID/maps line map @t's file shared? */
 static bool maps_line_matches(const struct rw_shm_target *t, const char *line)
 {

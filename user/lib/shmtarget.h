@@ -70,6 +70,12 @@ int rw_shm__watch(int fd, const struct rw_shm_target *t, __u32 kind, pid_t scope
 		  struct racewatch_watch_file *out);
 
 /*
+ * RACEWATCH_IOC_FILE_STAT of file watch @id on the open device @fd into
+ * @out. 0 or -errno (-ENOENT: no such file watch).
+ */
+int rw_shm__stat(int fd, __u32 id, struct racewatch_file_stat *out);
+
+/*
  * Processes whose /proc/PID/maps show a shared mapping of @t's file (by
  * device and inode; by name for a by-name target); at most @max pids into
  * @pids. Returns how many were found (may exceed @max) or -errno.
