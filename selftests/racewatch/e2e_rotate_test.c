@@ -304,6 +304,78 @@ TEST_F(rotate, json_session_summary_adds_up)
 }
 
 /*
+ * A process that maps a watched field but has no free debug register (here
+ * another session holds all four in the parent of progs/shm_fields) is not
+ * armed, and that is said, never hidden: a WARNING in the text summary and
+ * processes_unarmed in the JSON session object, while the two children,
+ * which have their registers, are armed and race.
+ */
+TEST_F(rotate, a_process_without_free_registers_is_counted_unarmed)
+{
+	char seg[64], path[96], *last, *nl;
+	struct json_object *o, *l;
+	struct timespec settle = { 0, 200 * 1000 * 1000 };
+	size_t len;
+	int fd, i, st;
+	pid_t pid;
+	FILE *f;
+
+	if (!self->out)
+		SKIP(return, "no /dev/racewatch");
+	if (variant->cost != 2)
+		SKIP(return, "one variant is enough");
+
+	snprintf(seg, sizeof(seg), "/rw_e2e_rotu_%d", getpid());
+	snprintf(path, sizeof(path), "/tmp/rw_e2e_rotu_%d.json", getpid());
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		execl(self->shm_prog, self->shm_prog, seg, "60", NULL);
+		_exit(127);
+	}
+	nanosleep(&settle, NULL);	/* the segment exists, the children are forked */
+	fd = rw_dev_open();
+	ASSERT_LE(0, fd);
+	for (i = 0; i < SLOTS; i++)
+		ASSERT_LT(0, rw_watch(fd, pid, 0x10000 + 8 * i, 8, RACEWATCH_KIND_WRITE, 0));
+	st = e2e_sh_capture(self->out, OUT_MAX,
+			    "%s watch --foreground --shm %s --offset 0 --len 8 -d 2 --format json "
+			    "-o %s", self->racewatch, seg, path);
+	TH_LOG("%s", self->out);
+	close(fd);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	shm_unlink(seg);
+	EXPECT_EQ(66, st);
+	EXPECT_NE(NULL, strstr(self->out, "1 process(es) map it but have no free debug register"));
+	EXPECT_NE(NULL, strstr(self->out, "1 process(es) that mapped it could not be armed"));
+
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	len = fread(self->out, 1, OUT_MAX - 1, f);
+	self->out[len] = '\0';
+	fclose(f);
+	unlink(path);
+	/* the last line is the session object */
+	while (len && self->out[len - 1] == '\n')
+		self->out[--len] = '\0';
+	nl = strrchr(self->out, '\n');
+	last = nl ? nl + 1 : self->out;
+	o = json_tokener_parse(last);
+	ASSERT_NE(NULL, o) TH_LOG("not JSON: %s", last);
+	EXPECT_STREQ("session", json_object_get_string(get(o, "type")));
+	EXPECT_EQ(1, num(o, "processes_unarmed"));
+	EXPECT_FALSE(json_object_get_boolean(get(get(o, "rotation"), "rotating")));
+	l = json_object_array_get_idx(get(o, "locations"), 0);
+	ASSERT_NE(NULL, l);
+	EXPECT_EQ(1, num(l, "processes_unarmed"));
+	/* the two children are armed, the parent is not */
+	EXPECT_EQ(2, num(l, "processes"));
+	EXPECT_EQ(2, num(l, "process_arms"));
+	json_object_put(o);
+}
+
+/*
  * Slots taken by someone else (a debugger; here another session holding
  * write watches on an unmapped address of the target) are respected:
  * racewatch attach rotates its locations through what is left, and when

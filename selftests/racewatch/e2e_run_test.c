@@ -173,6 +173,8 @@ TEST_F(run, cxx_std_mutex_shared_mutex_and_condvar_are_silent)
 	}
 }
 
+#define SESSION_OBJ "{\"type\":\"session\","
+
 TEST_F(run, json_report_is_one_object_per_line)
 {
 	NEED_DEVICE();
@@ -187,7 +189,7 @@ TEST_F(run, json_report_is_one_object_per_line)
 		EXPECT_EQ('}', line[strlen(line) - 1]);
 		/* nothing after the session object (its figures: host_summary_test) */
 		EXPECT_EQ(0, sessions);
-		if (!strncmp(line, "{\"type\":\"session\",", 20)) {
+		if (!strncmp(line, SESSION_OBJ, strlen(SESSION_OBJ))) {
 			sessions++;
 			EXPECT_EQ(1, summaries);
 			continue;
