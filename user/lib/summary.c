@@ -87,9 +87,9 @@ void rw_summary__text(FILE *f, const struct rw_session_stats *st,
 		const struct rw_session_loc *l = &locs[i];
 
 		if (st->rotating) {
-			fprintf(f, "racewatch:   coverage %s %.1f%% (armed %u times, %.3f of %.3f s",
-				l->name, 100 * rw_summary__coverage(l), l->arms, l->armed_ns / 1e9,
-				l->run_ns / 1e9);
+			fprintf(f, "racewatch:   coverage %s %.1f%% (armed %u times, %.3f of "
+				"%.3f s", l->name, 100 * rw_summary__coverage(l), l->arms,
+				l->armed_ns / 1e9, l->run_ns / 1e9);
 			if (l->shm)
 				fprintf(f, "; %llu process arming(s)", ull(l->procs_armed));
 			fprintf(f, ")%s\n", rw_summary__stopped(l));
@@ -103,8 +103,8 @@ void rw_summary__text(FILE *f, const struct rw_session_stats *st,
 			"at a time is between UNWATCH and WATCH meanwhile)\n", ull(st->rotations),
 			st->switch_ns / 1e9, st->run_ns ? 100.0 * st->switch_ns / st->run_ns : 0);
 		if (st->starved)
-			fprintf(f, "racewatch: WARNING: in %llu round(s) nothing could be armed (no "
-				"free debug register)\n", ull(st->starved));
+			fprintf(f, "racewatch: WARNING: in %llu round(s) nothing could be armed "
+				"(no free debug register)\n", ull(st->starved));
 	}
 	if (st->arm_failures)
 		fprintf(f, "racewatch: %llu thread arming(s) failed in the module (no free debug "
@@ -122,7 +122,9 @@ static void rw_summary__json_loc(FILE *f, const struct rw_session_loc *l)
 	struct rw_key key = l->key;
 
 	if (key.kind == RW_KEY_NONE)
-		key = (struct rw_key){ .kind = RW_KEY_PRIVATE, .id = (__u64)l->pid, .off = l->addr };
+		key = (struct rw_key){
+			.kind = RW_KEY_PRIVATE, .id = (__u64)l->pid, .off = l->addr,
+		};
 	fputs("{\"name\":", f);
 	rw_json__str(f, l->name);
 	if (l->shm)
