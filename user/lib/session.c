@@ -1088,6 +1088,8 @@ static int session_add(struct rw_session *s)
 		fprintf(stderr, "racewatch: WARNING: %s: %llu process(es) map it but have no free "
 			"debug register: not armed there (counted in the summary)\n", l->name,
 			(unsigned long long)unarmed);
+	/* armed as soon as asked: watched from then on (a location that fits has 100%) */
+	l->since_ns = l->armed_since;
 take:
 	s->nr_locs++;
 	return 0;
