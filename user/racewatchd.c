@@ -585,12 +585,13 @@ static struct dloc *collect_locs(int *nr)
 {
 	struct rw_session_stats st;
 	struct rw_session_loc l;
+	struct rw_session_file f;
 	struct dloc *v;
 	int i, n = 0;
 	bool alive;
 
 	rw_session__stats(d.s, &st);
-	v = calloc(st.locations + 1, sizeof(*v));
+	v = calloc(st.locations + st.files + 1, sizeof(*v));
 	if (!v) {
 		*nr = 0;
 		return NULL;
@@ -605,6 +606,15 @@ static struct dloc *collect_locs(int *nr)
 			/* a -w location counts its process while it lives; a field its mappers */
 			.processes = l.shm ? l.processes : alive,
 			.coverage = l.run_ns ? rw_summary__coverage(&l) : l.armed,
+		};
+	}
+	/* executable watches: armed in every process running the executable, not rotated */
+	for (i = 0; i < (int)st.files; i++) {
+		if (rw_session__file(d.s, i, &f) || f.shm || f.removed || !find_watch(f.watch))
+			continue;
+		v[n++] = (struct dloc){
+			.watch = f.watch, .name = f.name, .hits = f.hits, .armed = true,
+			.processes = f.processes, .coverage = 1.0,
 		};
 	}
 	*nr = n;
