@@ -388,6 +388,45 @@ static __always_inline bool first_after_group_dead(struct task_struct *p, __u32 
 	return true;
 }
 
+/*
+ * tid -> when the thread called exit(2) or exit_group(2). pthread_join()
+ * returns from the joined thread's exit_mm() (CLONE_CHILD_CLEARTID wakes the
+ * joiner), before sched_process_exit: stamped there, the exit record could
+ * sort after what the joiner did next — after it created a thread that
+ * reuses the dead one's stack and so its pthread_t. No user code runs after
+ * the syscall's entry, so the exit record carries that earlier time.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} exiting SEC(".maps");
+
+static __always_inline int exit_called(void)
+{
+	__u64 id = bpf_get_current_pid_tgid(), now;
+	__u32 tid = (__u32)id;
+
+	if (!is_target(id >> 32))
+		return 0;
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&exiting, &tid, &now, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_exit")
+int sync_sys_exit(void *ctx)
+{
+	return exit_called();
+}
+
+SEC("tracepoint/syscalls/sys_enter_exit_group")
+int sync_sys_exit_group(void *ctx)
+{
+	return exit_called();
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sync_exit, struct task_struct *p)
 {
@@ -397,12 +436,19 @@ int BPF_PROG(sync_exit, struct task_struct *p)
 	if (!is_target(tgid))
 		return 0;
 	__u32 tid = p->pid;
-	__u64 *fs;
+	__u64 *fs, *called;
 
 	e = ev_reserve(RW_OP_THREAD_EXIT, RW_PRIM_THREAD);
 	if (!e)
 		return 0;
 	e->arg = first_after_group_dead(p, tgid);
+	called = bpf_map_lookup_elem(&exiting, &tid);
+	if (called) {
+		/* not the process's last record: that one says no thread runs user code any more */
+		if (!e->arg && *called < e->time_ns)
+			e->time_ns = *called;
+		bpf_map_delete_elem(&exiting, &tid);
+	}
 	fs = bpf_map_lookup_elem(&tls, &tid);
 	if (fs) {
 		e->fsbase = *fs;
