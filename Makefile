@@ -34,7 +34,7 @@ INCLUDES	:= -I$(CURDIR)/include -I$(CURDIR)/include/uapi -I$(OUTPUT) -I$(CURDIR)
 CFLAGS		?= -g -O2
 CFLAGS		+= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS		+= -D_GNU_SOURCE $(INCLUDES)
-LDLIBS		:= -lbpf -lelf -ldw -lz -lcapstone -lpthread -lrt
+LDLIBS		:= -lbpf -lelf -ldw -lz -lcapstone -lstdc++ -lpthread -lrt
 # the tests check JSON output with a real parser
 TEST_LDLIBS	:= -ljson-c
 

@@ -7,6 +7,7 @@
  * the ELF file: the end of the instruction that addresses a global
  * rip-relative (the displacement is relative to that end).
  */
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
@@ -484,40 +485,70 @@ TEST_F(dec, stripped_code_is_decoded_backwards)
 	target_close(&stripped);
 }
 
-/* Frames in a shared library: this test's own libc, from its own maps. */
-TEST(shared_library_frames)
+/*
+ * A race whose accesses both return to @ret (a code address of this test
+ * process), symbolized with this process's own maps; the report in *@out.
+ */
+static int report_with_caller(__u64 ret, char **out)
 {
 	struct collected c = {};
 	struct rw_engine_stats st;
 	struct stream s;
-	char *out = NULL, *maps = NULL, want[64];
+	char *maps = NULL;
 	size_t len = 0;
-	__u64 ret = (__u64)(unsigned long)&getppid + 1;
 	FILE *f;
+	int n;
 
 	f = fopen("/proc/self/maps", "r");
-	ASSERT_NE(NULL, f);
-	ASSERT_LT(0, getdelim(&maps, &len, '\0', f));
+	if (!f)
+		return -errno;
+	n = getdelim(&maps, &len, '\0', f) > 0 ? 0 : -EIO;
 	fclose(f);
-	ASSERT_EQ(0, stream_open(&s));
+	if (n || stream_open(&s)) {
+		free(maps);
+		return -EIO;
+	}
 	stream_maps(&s, ST_PID, maps);
 	stream_watch(&s, 1, 0x1000, 8, "x");
 	stream_create(&s, ST_PID, T1);
 	stream_create(&s, ST_PID, T2);
 	stream_access_pid(&s, ST_PID, T1, 1, 0x1000, 1, ST_IP(1), 1, &ret);
 	stream_access_pid(&s, ST_PID, T2, 1, 0x1000, 1, ST_IP(2), 1, &ret);
-	ASSERT_EQ(1, stream_replay(&s, &c, &out, &st));
+	n = stream_replay(&s, &c, out, &st);
+	if (getenv("ENGINE_TEST_SHOW"))
+		fprintf(stderr, "report:\n%s", *out);
+	free(maps);
+	collected_free(&c);
+	stream_remove(&s);
+	return n;
+}
+
+/* Frames in a shared library: this test's own libc, from its own maps. */
+TEST(shared_library_frames)
+{
+	char *out = NULL, want[64];
+
+	ASSERT_EQ(1, report_with_caller((__u64)(unsigned long)&getppid + 1, &out));
 	/* the function, source line if libc has debug info, libc and the offset there */
 	EXPECT_NE(NULL, strstr(out, "  #1 getppid "));
 	EXPECT_NE(NULL, strstr(out, " (libc.so.6+0x"));
 	snprintf(want, sizeof(want), "  #0 ?? (0x%llx)\n", (unsigned long long)ST_IP(2) - 1);
 	EXPECT_NE(NULL, strstr(out, want));
-	if (getenv("ENGINE_TEST_SHOW"))
-		TH_LOG("report:\n%s", out);
 	free(out);
-	free(maps);
-	collected_free(&c);
-	stream_remove(&s);
+}
+
+/* C++ functions are named as the source spells them: libstdc++'s std::terminate(). */
+TEST(cxx_frames_are_demangled)
+{
+	void *fn = dlsym(RTLD_DEFAULT, "_ZSt9terminatev");
+	char *out = NULL;
+
+	ASSERT_NE(NULL, fn);
+	ASSERT_EQ(1, report_with_caller((__u64)(unsigned long)fn + 1, &out));
+	EXPECT_NE(NULL, strstr(out, "  #1 std::terminate() ")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "_ZSt9terminatev"));
+	EXPECT_NE(NULL, strstr(out, " (libstdc++.so.6"));
+	free(out);
 }
 
 TEST_HARNESS_MAIN

@@ -196,6 +196,31 @@ static char *rw_strdup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* The C++ ABI's demangler, from libstdc++ (cxxabi.h is C++ only). */
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+/*
+ * A symbol name as the source spells it: C++ names (Itanium ABI, "_Z...")
+ * demangled, as ThreadSanitizer and the Go race detector print them
+ * ("count_request()", "app::requests"); others as they are. malloc'd, or
+ * NULL for NULL.
+ */
+static char *rw_symname(const char *name)
+{
+	char *d;
+	int st = -1;
+
+	if (!name)
+		return NULL;
+	if (name[0] == '_' && name[1] == 'Z') {
+		d = __cxa_demangle(name, NULL, NULL, &st);
+		if (d && !st)
+			return d;
+		free(d);
+	}
+	return strdup(name);
+}
+
 /**
  * rw_frame__symbolize() - describe a code address
  * @m: the process's maps snapshot (may be NULL)
@@ -225,8 +250,7 @@ void rw_frame__symbolize(struct rw_maps *m, __u64 addr, __u64 lookup, struct rw_
 		return;
 	if (dwfl_module_getelf(mod, &bias))
 		f->modoff = addr - bias;
-	f->func = rw_strdup_or_null(dwfl_module_addrinfo(mod, lookup, &off, &sym, NULL, NULL,
-							 NULL));
+	f->func = rw_symname(dwfl_module_addrinfo(mod, lookup, &off, &sym, NULL, NULL, NULL));
 	line = dwfl_module_getsrc(mod, lookup);
 	if (line) {
 		int lineno = 0;
@@ -265,16 +289,21 @@ int rw_maps__symbol(struct rw_maps *m, __u64 addr, char *buf, size_t len)
 	const char *name;
 	GElf_Off off;
 	GElf_Sym sym;
+	char *nice;
 
 	if (!mod)
 		return -ENOENT;
 	name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
 	if (!name || (sym.st_size && off >= sym.st_size))
 		return -ENOENT;
+	nice = rw_symname(name);
+	if (!nice)
+		return -ENOMEM;
 	if (off)
-		snprintf(buf, len, "%s+0x%" PRIx64, name, (uint64_t)off);
+		snprintf(buf, len, "%s+0x%" PRIx64, nice, (uint64_t)off);
 	else
-		snprintf(buf, len, "%s", name);
+		snprintf(buf, len, "%s", nice);
+	free(nice);
 	return 0;
 }
 
