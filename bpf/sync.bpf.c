@@ -34,6 +34,9 @@
 #define MUTEX_KIND_MASK	3
 #define MUTEX_RECURSIVE	1
 
+/* glibc's struct pthread_barrier (2.23+): in, current_round, count, shared, out */
+#define BARRIER_COUNT_OFF 8
+
 /* siginfo_t: si_pid follows si_signo, si_errno, si_code and padding */
 #define SIGINFO_PID_OFF	16
 
@@ -230,8 +233,8 @@ static __always_inline int emit_obj(__u32 op, __u32 prim, __u64 obj, __u64 obj2,
 	return 0;
 }
 
-/* glibc mutex state read from user memory; 0 when unreadable. */
-static __always_inline int mutex_word(__u64 m, int off)
+/* A 32-bit word of user memory (glibc object state); 0 when unreadable. */
+static __always_inline int user_word(__u64 m, int off)
 {
 	int v = 0;
 
@@ -255,15 +258,15 @@ int BPF_KPROBE(sync_entry, __u64 a1, __u64 a2)
 	switch (RW_COOKIE_HOW(cookie)) {
 	case RW_PROBE_MUTEX_LOCK:
 		/* relock by the owner: recursive (nested) or an error, never an edge */
-		if (mutex_word(a1, MUTEX_OWNER_OFF) == (int)tid)
+		if (user_word(a1, MUTEX_OWNER_OFF) == (int)tid)
 			return 0;
-		if ((mutex_word(a1, MUTEX_KIND_OFF) & MUTEX_KIND_MASK) == MUTEX_RECURSIVE)
+		if ((user_word(a1, MUTEX_KIND_OFF) & MUTEX_KIND_MASK) == MUTEX_RECURSIVE)
 			flags |= RW_SYNC_F_RECURSIVE;
 		break;
 	case RW_PROBE_MUTEX_UNLOCK:
-		if ((mutex_word(a1, MUTEX_KIND_OFF) & MUTEX_KIND_MASK) == MUTEX_RECURSIVE) {
+		if ((user_word(a1, MUTEX_KIND_OFF) & MUTEX_KIND_MASK) == MUTEX_RECURSIVE) {
 			/* __count > 1: an inner unlock, the mutex stays held */
-			if (mutex_word(a1, MUTEX_COUNT_OFF) > 1)
+			if (user_word(a1, MUTEX_COUNT_OFF) > 1)
 				return 0;
 			flags |= RW_SYNC_F_RECURSIVE;
 		}
@@ -272,8 +275,12 @@ int BPF_KPROBE(sync_entry, __u64 a1, __u64 a2)
 		return emit_obj(op, prim, a1, a2, 0, 0, caller);
 	case RW_PROBE_JOIN:
 		return emit_obj(op, prim, 0, 0, a1, 0, caller);
+	case RW_PROBE_BARRIER:
+		/* the thread count makes rounds of the arrivals (0: unreadable) */
+		return emit_obj(op, prim, a1, 0, (__u32)user_word(a1, BARRIER_COUNT_OFF), 0,
+				caller);
 	case RW_PROBE_STASH_MUTEX:
-		if (mutex_word(a1, MUTEX_OWNER_OFF) == (int)tid)
+		if (user_word(a1, MUTEX_OWNER_OFF) == (int)tid)
 			return 0;
 		/* fall through */
 	case RW_PROBE_STASH: {
@@ -312,7 +319,7 @@ int BPF_KRETPROBE(sync_return, long rc)
 	if (op != RW_OP_ONCE_DONE && (int)rc != 0)
 		return 0;
 	if (prim == RW_PRIM_MUTEX &&
-	    (mutex_word(obj, MUTEX_KIND_OFF) & MUTEX_KIND_MASK) == MUTEX_RECURSIVE)
+	    (user_word(obj, MUTEX_KIND_OFF) & MUTEX_KIND_MASK) == MUTEX_RECURSIVE)
 		flags |= RW_SYNC_F_RECURSIVE;
 	if (op == RW_OP_JOIN_LAZY)
 		return emit_obj(op, prim, 0, 0, obj, 0, caller);
@@ -527,6 +534,89 @@ int sync_futex_exit(struct trace_event_raw_sys_exit *ctx)
 	if (ctx->ret != 0 || !is_target(id >> 32))
 		return 0;
 	return emit_obj(RW_OP_FUTEX_WAIT, RW_PRIM_FUTEX, uaddr, 0, cmd, 0, 0);
+}
+
+#define S_IFMT_		00170000
+#define S_IFIFO_	0010000
+
+/*
+ * The pipe or FIFO open as @fd in the current task: its key, (dev, inode)
+ * of the pipe, shared by both ends and by every process holding them.
+ * False for any other kind of file, or no file.
+ */
+static __always_inline bool fifo_key(__u64 fd, struct rw_key *key)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *file = NULL;
+	struct inode *inode;
+
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return false;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return false;
+	inode = BPF_CORE_READ(file, f_inode);
+	if (!inode || (BPF_CORE_READ(inode, i_mode) & S_IFMT_) != S_IFIFO_)
+		return false;
+	key->kind = RW_KEY_SHARED;
+	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	key->id = BPF_CORE_READ(inode, i_ino);
+	key->off = 0;
+	return true;
+}
+
+static __always_inline int emit_pipe(__u32 op, const struct rw_key *key)
+{
+	struct rw_sync_event *e = ev_reserve(op, RW_PRIM_PIPE);
+
+	if (!e)
+		return 0;
+	e->obj = *key;
+	ev_submit(e);
+	return 0;
+}
+
+/* write(2) to a pipe: a release, stamped before the data can be read */
+SEC("tracepoint/syscalls/sys_enter_write")
+int sync_write_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct rw_key key;
+
+	if (!is_target(bpf_get_current_pid_tgid() >> 32) || !fifo_key(ctx->args[0], &key))
+		return 0;
+	return emit_pipe(RW_OP_RELEASE, &key);
+}
+
+SEC("tracepoint/syscalls/sys_enter_read")
+int sync_read_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct sys_args a = { .uaddr = ctx->args[0], .nr = 3 };
+
+	if (!is_target(id >> 32))
+		return 0;
+	bpf_map_update_elem(&sysargs, &tid, &a, BPF_ANY);
+	return 0;
+}
+
+/* read(2) from a pipe that returned data: an acquire of what the writers released */
+SEC("tracepoint/syscalls/sys_exit_read")
+int sync_read_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sys_args *a = bpf_map_lookup_elem(&sysargs, &tid);
+	struct rw_key key;
+	__u64 fd;
+
+	if (!a || a->nr != 3)
+		return 0;
+	fd = a->uaddr;
+	bpf_map_delete_elem(&sysargs, &tid);
+	if (ctx->ret <= 0 || !fifo_key(fd, &key))
+		return 0;
+	return emit_pipe(RW_OP_ACQUIRE, &key);
 }
 
 static __always_inline int wait_child(__u32 child)

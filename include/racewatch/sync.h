@@ -45,6 +45,7 @@ struct rw_key {
 #define RW_PRIM_FUTEX		8
 #define RW_PRIM_THREAD		9
 #define RW_PRIM_PROCESS		10
+#define RW_PRIM_PIPE		11 /* a pipe or FIFO: write(2) releases, read(2) acquires */
 
 /*
  * Operations (struct rw_sync_event.op). "Lazy" acquires are recorded at the
@@ -58,7 +59,8 @@ struct rw_key {
 #define RW_OP_RD_ACQUIRE_LAZY	5  /* blocking read acquire of obj entered */
 #define RW_OP_RW_RELEASE	6  /* rwlock obj unlocked; mode is the one this thread holds */
 #define RW_OP_COND_WAIT		7  /* release obj2 (mutex), lazily acquire obj (cond) then obj2 */
-#define RW_OP_BARRIER		8  /* arrive at obj (release), lazily depart (acquire) */
+#define RW_OP_BARRIER		8  /* arrive at obj (release), lazily depart (acquire);
+				    * arg = threads per round (glibc's count), 0 if unknown */
 #define RW_OP_ONCE_DONE		9  /* pthread_once(obj) returned: acquire then release obj */
 #define RW_OP_THREAD_CREATE	10 /* arg = new tid, arg2 = its thread pointer (pthread_t) */
 #define RW_OP_FORK		11 /* arg = child pid (new process) */
@@ -90,6 +92,8 @@ struct rw_key {
 #define RW_PROBE_STASH		4 /* remember arg1 for the return probe; no event at entry */
 #define RW_PROBE_STASH_MUTEX	5 /* as STASH, but not if this thread already owns the mutex */
 #define RW_PROBE_JOIN		6 /* arg = arg1 (pthread_t), no object */
+#define RW_PROBE_BARRIER	7 /* obj = arg1; arg = its thread count, read from glibc's
+				   * struct pthread_barrier (in, current_round, count, ...) */
 #define RW_COOKIE(op, prim, how) ((__u64)(op) | (__u64)(prim) << 8 | (__u64)(how) << 16)
 #define RW_COOKIE_OP(c)		((__u32)(c) & 0xff)
 #define RW_COOKIE_PRIM(c)	((__u32)((c) >> 8) & 0xff)

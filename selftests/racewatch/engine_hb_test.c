@@ -229,12 +229,12 @@ TEST_F(hb, different_locks_race_and_both_are_reported)
 TEST_F(hb, recursive_mutex_inner_release_does_not_order)
 {
 	two_threads(&self->s);
-	stream_sync_full(&self->s, ST_PID, T1, RW_OP_ACQUIRE_LAZY, RW_PRIM_MUTEX,
-			 key_private(ST_PID, M1), (struct rw_key){}, 0, 0, RW_SYNC_F_RECURSIVE);
-	stream_sync_full(&self->s, ST_PID, T1, RW_OP_ACQUIRE, RW_PRIM_MUTEX,
-			 key_private(ST_PID, M1), (struct rw_key){}, 0, 0, RW_SYNC_F_RECURSIVE);
-	stream_sync_full(&self->s, ST_PID, T1, RW_OP_RELEASE, RW_PRIM_MUTEX,
-			 key_private(ST_PID, M1), (struct rw_key){}, 0, 0, RW_SYNC_F_RECURSIVE);
+	stream_op(&self->s, ST_PID, T1, RW_OP_ACQUIRE_LAZY, RW_PRIM_MUTEX, M1, 0, 0,
+		  RW_SYNC_F_RECURSIVE);
+	stream_op(&self->s, ST_PID, T1, RW_OP_ACQUIRE, RW_PRIM_MUTEX, M1, 0, 0,
+		  RW_SYNC_F_RECURSIVE);
+	stream_op(&self->s, ST_PID, T1, RW_OP_RELEASE, RW_PRIM_MUTEX, M1, 0, 0,
+		  RW_SYNC_F_RECURSIVE);
 	/* still held once: this write is not published by the inner unlock */
 	stream_access(&self->s, T1, 1, VAR, W, 1);
 	stream_sync(&self->s, T2, RW_OP_ACQUIRE, RW_PRIM_MUTEX, M1);
@@ -303,14 +303,31 @@ TEST_F(hb, condvar_wait_releases_the_mutex)
 	ASSERT_EQ(0, replay(self));
 }
 
+/* @tid arrives at the barrier at OBJ, which counts @count threads a round (0: unknown) */
+static void barrier_wait(struct stream *s, __u32 tid, __u32 count)
+{
+	stream_op(s, ST_PID, tid, RW_OP_BARRIER, RW_PRIM_BARRIER, OBJ, count, 0, 0);
+}
+
+static void barrier_handoff(struct stream *s, __u32 count)
+{
+	two_threads(s);
+	stream_access(s, T1, 1, VAR, W, 1);
+	barrier_wait(s, T1, count);
+	barrier_wait(s, T2, count);
+	stream_access(s, T2, 1, VAR, R, 2);
+	stream_access(s, T1, 1, VAR, R, 1);
+}
+
 TEST_F(hb, barrier_orders)
 {
-	two_threads(&self->s);
-	stream_access(&self->s, T1, 1, VAR, W, 1);
-	stream_sync(&self->s, T1, RW_OP_BARRIER, RW_PRIM_BARRIER, OBJ);
-	stream_sync(&self->s, T2, RW_OP_BARRIER, RW_PRIM_BARRIER, OBJ);
-	stream_access(&self->s, T2, 1, VAR, R, 2);
-	stream_access(&self->s, T1, 1, VAR, R, 1);
+	barrier_handoff(&self->s, 2);
+	ASSERT_EQ(0, replay(self));
+}
+
+TEST_F(hb, barrier_of_unknown_count_orders)
+{
+	barrier_handoff(&self->s, 0);
 	ASSERT_EQ(0, replay(self));
 }
 
@@ -318,10 +335,32 @@ TEST_F(hb, access_before_barrier_races)
 {
 	two_threads(&self->s);
 	stream_access(&self->s, T1, 1, VAR, W, 1);
-	stream_sync(&self->s, T1, RW_OP_BARRIER, RW_PRIM_BARRIER, OBJ);
+	barrier_wait(&self->s, T1, 2);
 	stream_access(&self->s, T2, 1, VAR, R, 2);
-	stream_sync(&self->s, T2, RW_OP_BARRIER, RW_PRIM_BARRIER, OBJ);
+	barrier_wait(&self->s, T2, 2);
 	ASSERT_EQ(1, replay(self));
+}
+
+/*
+ * Both threads write in the same phase. T1 leaves round 0 at once, writes
+ * and arrives at round 1 before the slower T2 has run anything after round
+ * 0 (so T2's lazy departure is applied only at its write): T2 must learn
+ * round 0's arrivals, not T1's round-1 arrival that carries the write.
+ */
+TEST_F(hb, barrier_departure_does_not_learn_the_next_round)
+{
+	two_threads(&self->s);
+	barrier_wait(&self->s, T1, 2);
+	barrier_wait(&self->s, T2, 2);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	barrier_wait(&self->s, T1, 2);
+	stream_access(&self->s, T2, 1, VAR, W, 2);
+	barrier_wait(&self->s, T2, 2);
+	/* round 1 is complete: both writes are ordered before what follows it */
+	stream_access(&self->s, T1, 1, VAR, R, 3);
+	ASSERT_EQ(1, replay(self));
+	EXPECT_EQ(T2, self->c.info[0].cur_tid);
+	EXPECT_EQ(1ULL, self->st.race_events);
 }
 
 TEST_F(hb, once_orders)
@@ -381,10 +420,7 @@ TEST_F(hb, rwlock_readers_do_not_order_each_other)
 
 static void join_of(struct stream *s, __u32 joined_tid)
 {
-	struct rw_key none = {};
-
-	stream_sync_full(s, ST_PID, MAIN, RW_OP_JOIN_LAZY, RW_PRIM_THREAD, none, none,
-			 ST_FSBASE(joined_tid), 0, 0);
+	stream_op(s, ST_PID, MAIN, RW_OP_JOIN_LAZY, RW_PRIM_THREAD, 0, ST_FSBASE(joined_tid), 0, 0);
 }
 
 TEST_F(hb, join_orders_through_pthread_t)
@@ -457,18 +493,15 @@ TEST_F(hb, reused_tid_is_a_new_thread)
 static void fork_child_writes(struct stream *s, bool wait)
 {
 	struct rw_key shm = { .kind = RW_KEY_SHARED, .dev = 0x16, .id = 1234, .off = 16 };
-	struct rw_key none = {};
 
 	stream_watch_key(s, 2, ST_PID, SHM_P, 8, "shm:/seg+16", shm);
 	stream_watch_key(s, 3, CHILD, SHM_C, 8, "shm:/seg+16", shm);
 	stream_access_pid(s, ST_PID, MAIN, 2, SHM_P, W, ST_IP(1), 0, NULL);
-	stream_sync_full(s, ST_PID, MAIN, RW_OP_FORK, RW_PRIM_PROCESS, none, none, CHILD,
-			 ST_FSBASE(MAIN), 0);
+	stream_op(s, ST_PID, MAIN, RW_OP_FORK, RW_PRIM_PROCESS, 0, CHILD, ST_FSBASE(MAIN), 0);
 	stream_access_pid(s, CHILD, CHILD, 3, SHM_C, W, ST_IP(2), 0, NULL);
 	stream_exit(s, CHILD, CHILD, 1);
 	if (wait)
-		stream_sync_full(s, ST_PID, MAIN, RW_OP_WAIT_CHILD, RW_PRIM_PROCESS, none, none,
-				 CHILD, 0, 0);
+		stream_op(s, ST_PID, MAIN, RW_OP_WAIT_CHILD, RW_PRIM_PROCESS, 0, CHILD, 0, 0);
 	stream_access_pid(s, ST_PID, MAIN, 2, SHM_P, R, ST_IP(3), 0, NULL);
 }
 
@@ -509,21 +542,16 @@ TEST_F(hb, exited_process_private_state_is_reclaimed)
 
 TEST_F(hb, exec_forgets_private_sync_objects)
 {
-	struct rw_key none = {};
-
 	locked_write(&self->s, MAIN, M1, 1);
 	stream_sync(&self->s, MAIN, RW_OP_RELEASE, RW_PRIM_SEM, OBJ);
-	stream_sync_full(&self->s, ST_PID, MAIN, RW_OP_EXEC, RW_PRIM_PROCESS, none, none, 0, 0, 0);
+	stream_op(&self->s, ST_PID, MAIN, RW_OP_EXEC, RW_PRIM_PROCESS, 0, 0, 0, 0);
 	ASSERT_EQ(0, replay(self));
 	EXPECT_EQ(0ULL, self->st.sync_objects);
 }
 
 TEST_F(hb, wait_for_unknown_child_is_counted)
 {
-	struct rw_key none = {};
-
-	stream_sync_full(&self->s, ST_PID, MAIN, RW_OP_WAIT_CHILD, RW_PRIM_PROCESS, none, none,
-			 CHILD + 1, 0, 0);
+	stream_op(&self->s, ST_PID, MAIN, RW_OP_WAIT_CHILD, RW_PRIM_PROCESS, 0, CHILD + 1, 0, 0);
 	ASSERT_EQ(0, replay(self));
 	EXPECT_EQ(1ULL, self->st.unresolved_joins);
 }

@@ -169,28 +169,35 @@ static inline void stream_sync_full(struct stream *s, __u32 pid, __u32 tid, int 
 	stream_write(s, &e, sizeof(e));
 }
 
-/* A sync op of thread @tid of ST_PID on the private object at @obj. */
-static inline void stream_sync(struct stream *s, __u32 tid, int op, int prim, __u64 obj)
+/*
+ * A sync op of thread @tid of process @pid on the private object at @obj
+ * (0: no object), with its arguments and flags.
+ */
+static inline void stream_op(struct stream *s, __u32 pid, __u32 tid, int op, int prim, __u64 obj,
+			     __u64 arg, __u64 arg2, __u32 flags)
 {
 	struct rw_key none = {};
 
-	stream_sync_full(s, ST_PID, tid, op, prim, key_private(ST_PID, obj), none, 0, 0, 0);
+	stream_sync_full(s, pid, tid, op, prim, obj ? key_private(pid, obj) : none, none, arg,
+			 arg2, flags);
+}
+
+/* A sync op of thread @tid of ST_PID on the private object at @obj. */
+static inline void stream_sync(struct stream *s, __u32 tid, int op, int prim, __u64 obj)
+{
+	stream_op(s, ST_PID, tid, op, prim, obj, 0, 0, 0);
 }
 
 /* @parent creates thread @child of ST_PID. */
 static inline void stream_create(struct stream *s, __u32 parent, __u32 child)
 {
-	struct rw_key none = {};
-
-	stream_sync_full(s, ST_PID, parent, RW_OP_THREAD_CREATE, RW_PRIM_THREAD, none, none,
-			 child, stream_fs(s, child), 0);
+	stream_op(s, ST_PID, parent, RW_OP_THREAD_CREATE, RW_PRIM_THREAD, 0, child,
+		  stream_fs(s, child), 0);
 }
 
 static inline void stream_exit(struct stream *s, __u32 pid, __u32 tid, int last)
 {
-	struct rw_key none = {};
-
-	stream_sync_full(s, pid, tid, RW_OP_THREAD_EXIT, RW_PRIM_THREAD, none, none, last, 0, 0);
+	stream_op(s, pid, tid, RW_OP_THREAD_EXIT, RW_PRIM_THREAD, 0, last, 0, 0);
 }
 
 /* In-memory records, for pushing into a live engine. */

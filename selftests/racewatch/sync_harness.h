@@ -66,6 +66,7 @@ struct sync_run {
 	int go_fd;
 	FILE *out;
 	bool futex;		/* keep futex records in sequences */
+	bool pipes;		/* keep pipe records in sequences (the target talks through pipes) */
 	int nnames;
 	struct {
 		char name[16];
@@ -310,7 +311,8 @@ static inline const char *sync_seq(const struct sync_run *r, const struct sync_l
 			snprintf(tok, sizeof(tok), "%s", sync_token(e));
 			break;
 		default:
-			if (e->prim == RW_PRIM_FUTEX && !r->futex)
+			if ((e->prim == RW_PRIM_FUTEX && !r->futex) ||
+			    (e->prim == RW_PRIM_PIPE && !r->pipes))
 				continue;
 			a = sync_key_name(r, &e->obj, n1, sizeof(n1));
 			if (!a)

@@ -100,6 +100,64 @@ static bool rw_insn__has_mem(const cs_insn *ci)
 	return false;
 }
 
+/*
+ * Where the one memory operand points, when that needs no register: a
+ * global read or written as [rip + disp] or [disp32]. Anything else (a
+ * base or index register, a segment such as fs: for TLS, two memory
+ * operands) stays RW_MEM_UNKNOWN.
+ */
+static void rw_insn__mem(struct rw_insn *out, const cs_insn *ci)
+{
+	const cs_x86 *x = &ci->detail->x86;
+	const cs_x86_op *mem = NULL;
+	int i;
+
+	for (i = 0; i < x->op_count; i++) {
+		if (x->operands[i].type != X86_OP_MEM)
+			continue;
+		if (mem)
+			return;
+		mem = &x->operands[i];
+	}
+	if (!mem || !mem->size || mem->mem.index != X86_REG_INVALID ||
+	    mem->mem.segment != X86_REG_INVALID)
+		return;
+	if (mem->mem.base == X86_REG_RIP)
+		out->mem_how = RW_MEM_RIP;
+	else if (mem->mem.base == X86_REG_INVALID)
+		out->mem_how = RW_MEM_ABS;
+	else
+		return;
+	out->mem_size = mem->size;
+	out->mem_disp = mem->mem.disp;
+}
+
+/**
+ * rw_insn__mask() - the watched bytes an access touched
+ * @in: the decoded instruction
+ * @ip: the trap's ip (the address after the instruction)
+ * @addr: the watched address
+ * @len: the watched length, 1..8
+ *
+ * Return: bit i set when byte @addr + i was accessed; every byte of the
+ * watch when the operand's address is not known (or, wrongly decoded,
+ * misses the watch the trap says it touched).
+ */
+__u8 rw_insn__mask(const struct rw_insn *in, __u64 ip, __u64 addr, __u32 len)
+{
+	__u8 all = (__u8)((1u << len) - 1);
+	__u64 ea, lo, hi;
+
+	if (in->how == RW_DECODE_NONE || in->mem_how == RW_MEM_UNKNOWN)
+		return all;
+	ea = in->mem_how == RW_MEM_RIP ? ip + in->mem_disp : (__u64)in->mem_disp;
+	lo = ea > addr ? ea : addr;
+	hi = ea + in->mem_size < addr + len ? ea + in->mem_size : addr + len;
+	if (lo >= hi)
+		return all;
+	return (__u8)(((1u << (hi - lo)) - 1) << (lo - addr));
+}
+
 static void rw_insn__fill(struct rw_insn *out, const cs_insn *ci, int how)
 {
 	size_t n = strlen(ci->mnemonic);
@@ -108,6 +166,7 @@ static void rw_insn__fill(struct rw_insn *out, const cs_insn *ci, int how)
 	out->how = how;
 	out->atomic = rw_insn__is_atomic(ci);
 	out->writes_mem = rw_insn__writes_mem(ci);
+	rw_insn__mem(out, ci);
 
 	if (n >= sizeof(out->text))
 		n = sizeof(out->text) - 1;

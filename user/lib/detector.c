@@ -19,6 +19,7 @@
 #define RW_PEND_ACQUIRE		1
 #define RW_PEND_RD_ACQUIRE	2
 #define RW_PEND_JOIN		3
+#define RW_PEND_DEPART		4	/* barrier departure from round arg */
 
 /**
  * struct rw_pending - a lazy acquire, applied at the thread's next event
@@ -72,13 +73,19 @@ struct rw_thread {
 /**
  * struct rw_obj - a sync object
  * @key: identity
- * @vc: released clocks (mutex, sem, cond, ...; rwlock: writers)
- * @rvc: rwlock: clocks released by readers
+ * @vc: released clocks (mutex, sem, cond, ...; rwlock: writers; barrier
+ *	with a known thread count: the arrivals of the round still open)
+ * @rvc: rwlock: clocks released by readers; barrier: the arrivals of the
+ *	last completed round, @round - 1
+ * @round: barrier: number of the open round
+ * @arrived: barrier: arrivals in the open round
  */
 struct rw_obj {
 	struct rw_key key;
 	struct rw_vc vc;
 	struct rw_vc rvc;
+	__u64 round;
+	__u32 arrived;
 };
 
 /**
@@ -325,13 +332,20 @@ static void rw_thread__retire(struct rw_det *d, struct rw_thread *t)
 
 /* ---- objects and exit records -------------------------------------------------------------- */
 
-static struct rw_obj *rw_obj__get(struct rw_det *d, const struct rw_key *key)
+static struct rw_obj *rw_obj__find(struct rw_det *d, const struct rw_key *key)
 {
-	struct rw_obj k = { .key = *key }, *o, **p;
+	struct rw_obj k = { .key = *key }, **p;
 
 	p = tfind(&k, &d->objs, rw_obj__cmp);
-	if (p)
-		return *p;
+	return p ? *p : NULL;
+}
+
+static struct rw_obj *rw_obj__get(struct rw_det *d, const struct rw_key *key)
+{
+	struct rw_obj *o = rw_obj__find(d, key);
+
+	if (o)
+		return o;
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return NULL;
@@ -578,6 +592,59 @@ static int rw_join_thread(struct rw_det *d, struct rw_thread *t, __u64 pthread)
 	return rw_vc__join(&t->vc, &x->vc);
 }
 
+/*
+ * BARRIER: an arrival. With the barrier's thread count known (arg), the
+ * arrivals are counted into rounds: the departure from a round learns the
+ * clocks of that round's arrivals only, never those of the next round,
+ * which the threads already gone on may reach before this thread's next
+ * event (when its lazy departure is applied). Without a count, every
+ * arrival so far is learnt (extra edges: races can be hidden, none made up).
+ */
+static int rw_barrier_arrive(struct rw_det *d, struct rw_thread *t, const struct rw_sync_event *ev)
+{
+	struct rw_obj *o;
+	int err;
+
+	if (!ev->arg) {
+		err = rw_release(d, t, &ev->obj, ev->prim, 0, false);
+		return err ? err : rw_pend(t, RW_PEND_ACQUIRE, ev, &ev->obj, ev->prim);
+	}
+	o = rw_obj__get(d, &ev->obj);
+	if (!o)
+		return -ENOMEM;
+	err = rw_vc__join(&o->vc, &t->vc);
+	if (!err)
+		err = rw_vc__tick(&t->vc, t->slot);
+	if (!err)
+		err = rw_pend(t, RW_PEND_DEPART, ev, &ev->obj, ev->prim);
+	if (err)
+		return err;
+	t->pend[t->nr_pend - 1].arg = o->round;
+	if (++o->arrived >= ev->arg) {
+		/* the round is complete: its clock is final */
+		rw_vc__move(&o->rvc, &o->vc);
+		o->round++;
+		o->arrived = 0;
+	}
+	return 0;
+}
+
+/* A departure from barrier round @round: learn that round's arrivals. */
+static int rw_barrier_depart(struct rw_det *d, struct rw_thread *t, const struct rw_key *key,
+			     __u64 round)
+{
+	struct rw_obj *o = rw_obj__find(d, key);
+	int err;
+
+	if (!o)
+		return 0;
+	if (round + 1 == o->round)
+		return rw_vc__join(&t->vc, &o->rvc);
+	/* the round never completed as counted (arrivals not seen): all we know */
+	err = rw_vc__join(&t->vc, &o->vc);
+	return err ? err : rw_vc__join(&t->vc, &o->rvc);
+}
+
 /* Apply the thread's lazy acquires: its blocking calls have returned. */
 static int rw_apply_pending(struct rw_det *d, struct rw_thread *t)
 {
@@ -589,6 +656,8 @@ static int rw_apply_pending(struct rw_det *d, struct rw_thread *t)
 
 		if (p->kind == RW_PEND_JOIN)
 			err = rw_join_thread(d, t, p->arg);
+		else if (p->kind == RW_PEND_DEPART)
+			err = rw_barrier_depart(d, t, &p->key, p->arg);
 		else
 			err = rw_acquire(d, t, &p->key, p->prim, p->flags, p->caller,
 					 p->kind == RW_PEND_RD_ACQUIRE);
@@ -836,8 +905,7 @@ int rw_det__sync(struct rw_det *d, const struct rw_sync_event *ev)
 			err = rw_pend(t, RW_PEND_ACQUIRE, ev, &ev->obj2, RW_PRIM_MUTEX);
 		return err;
 	case RW_OP_BARRIER:
-		err = rw_release(d, t, &ev->obj, ev->prim, 0, false);
-		return err ? err : rw_pend(t, RW_PEND_ACQUIRE, ev, &ev->obj, ev->prim);
+		return rw_barrier_arrive(d, t, ev);
 	case RW_OP_ONCE_DONE:
 		err = rw_acquire(d, t, &ev->obj, ev->prim, 0, ev->caller, false);
 		return err ? err : rw_release(d, t, &ev->obj, ev->prim, 0, false);
@@ -929,12 +997,21 @@ static bool rw_entry__ordered(const struct rw_loc_entry *e, const struct rw_thre
 /*
  * An entry is superseded by the new access when it happened before it and
  * the new access covers its role: a write covers everything before it, a
- * read covers earlier reads (earlier writes stay, for later reads).
+ * read covers earlier reads (earlier writes stay, for later reads) — on
+ * every byte the entry touched.
  */
 static bool rw_entry__superseded(const struct rw_loc_entry *e, const struct rw_thread *t,
-				 bool write)
+				 bool write, __u8 mask)
 {
-	return rw_entry__ordered(e, t) && (write || !e->write);
+	return rw_entry__ordered(e, t) && (write || !e->write) && (e->mask & mask) == e->mask;
+}
+
+/* The bytes of @loc that @a touched: all of them unless the engine knows better. */
+static __u8 rw_access__bytes(const struct rw_access *a, const struct rw_loc *loc)
+{
+	__u8 all = (__u8)((1u << (loc->len < 8 ? loc->len : 8)) - 1);
+
+	return a->mask ? a->mask & all : all;
 }
 
 static int rw_access__snap_locks(struct rw_access *a, const struct rw_thread *t)
@@ -958,15 +1035,17 @@ static int rw_access__snap_locks(struct rw_access *a, const struct rw_thread *t)
  *	the thread holds
  *
  * Calls the race callback for every remembered access of another thread
- * that is not ordered before this one, when at least one of the two writes
- * and they are not both atomic. Then forgets the accesses this one
- * supersedes and remembers this one.
+ * that is not ordered before this one, when at least one of the two writes,
+ * they touched a common byte (a watch covers up to 8 bytes, e.g. a struct
+ * of small fields) and they are not both atomic. Then forgets the accesses
+ * this one supersedes and remembers this one.
  *
  * Return: 0 or -ENOMEM.
  */
 int rw_det__access(struct rw_det *d, struct rw_thread *t, struct rw_loc *loc,
 		   struct rw_access *a)
 {
+	__u8 mask = rw_access__bytes(a, loc);
 	struct rw_loc_entry *e;
 	__u32 i, j;
 	int err;
@@ -980,6 +1059,8 @@ int rw_det__access(struct rw_det *d, struct rw_thread *t, struct rw_loc *loc,
 			continue;
 		if (!e->write && !a->write)
 			continue;
+		if (!(e->mask & mask))
+			continue;
 		if (e->atomic && a->atomic)
 			continue;
 		if (d->opts.race)
@@ -987,7 +1068,7 @@ int rw_det__access(struct rw_det *d, struct rw_thread *t, struct rw_loc *loc,
 	}
 	for (i = j = 0; i < loc->nr; i++) {
 		e = &loc->ent[i];
-		if (rw_entry__superseded(e, t, a->write))
+		if (rw_entry__superseded(e, t, a->write, mask))
 			rw_access__put(e->acc);
 		else
 			loc->ent[j++] = *e;
@@ -1000,6 +1081,7 @@ int rw_det__access(struct rw_det *d, struct rw_thread *t, struct rw_loc *loc,
 	e->clock = rw_vc__get(&t->vc, t->slot);
 	e->write = a->write;
 	e->atomic = a->atomic;
+	e->mask = mask;
 	e->acc = rw_access__get(a);
 	return 0;
 }

@@ -48,6 +48,7 @@ struct rw_lockref {
  * @value: value after the access, if @value_ok
  * @value_ok: @value is meaningful
  * @write: a write (else a read)
+ * @mask: the watched bytes it touched (bit i: byte @addr + i); 0 means all
  * @atomic: decoded as an atomic read-modify-write
  * @decode_how: RW_DECODE_* of the instruction
  * @insn: the decoded instruction text
@@ -72,6 +73,7 @@ struct rw_access {
 	__u64 value;
 	bool value_ok;
 	bool write;
+	__u8 mask;
 	bool atomic;
 	int decode_how;
 	char insn[64];
@@ -92,6 +94,7 @@ struct rw_access {
  * @clock: that thread's clock at the access (the epoch is slot@clock)
  * @write: it wrote
  * @atomic: it was an atomic RMW
+ * @mask: the bytes of the location it touched (bit i: byte i)
  * @acc: the access, for reports
  */
 struct rw_loc_entry {
@@ -99,6 +102,7 @@ struct rw_loc_entry {
 	__u32 clock;
 	bool write;
 	bool atomic;
+	__u8 mask;
 	struct rw_access *acc;
 };
 

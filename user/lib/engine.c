@@ -693,6 +693,7 @@ static int rw_engine__access(struct rw_engine *e, const struct racewatch_access 
 	else
 		rw_decoder__insn(e->dec, a->maps, a->ip, &insn);
 	a->pc = insn.start;
+	a->mask = rw_insn__mask(&insn, a->ip, a->addr, a->len);
 	a->atomic = insn.atomic;
 	a->decode_how = insn.how;
 	memcpy(a->insn, insn.text, sizeof(a->insn));

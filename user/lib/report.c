@@ -16,6 +16,7 @@ static const char *const rw_prim_names[] = {
 	[RW_PRIM_COND] = "condvar",	[RW_PRIM_BARRIER] = "barrier",
 	[RW_PRIM_ONCE] = "once",	[RW_PRIM_FUTEX] = "futex",
 	[RW_PRIM_THREAD] = "thread",	[RW_PRIM_PROCESS] = "process",
+	[RW_PRIM_PIPE] = "pipe",
 };
 
 const char *rw_prim__name(__u16 prim)

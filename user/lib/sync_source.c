@@ -67,7 +67,8 @@ static const struct sync_probe probes[] = {
 	ENTRY("pthread_spin_lock", ACQUIRE_LAZY, SPIN, PLAIN),
 	TRY("pthread_spin_trylock", ACQUIRE, SPIN, STASH),
 	ENTRY("pthread_spin_unlock", RELEASE, SPIN, PLAIN),
-	ENTRY("sem_wait", ACQUIRE_LAZY, SEM, PLAIN),
+	/* at return: a lazy acquire would learn the posts made after it took its token */
+	TRY("sem_wait", ACQUIRE, SEM, STASH),
 	TRY("sem_trywait", ACQUIRE, SEM, STASH),
 	TRY("sem_timedwait", ACQUIRE, SEM, STASH),
 	TRY("sem_clockwait", ACQUIRE, SEM, STASH),
@@ -77,7 +78,7 @@ static const struct sync_probe probes[] = {
 	ENTRY("pthread_cond_clockwait", COND_WAIT, COND, COND_WAIT),
 	ENTRY("pthread_cond_signal", RELEASE, COND, PLAIN),
 	ENTRY("pthread_cond_broadcast", RELEASE, COND, PLAIN),
-	ENTRY("pthread_barrier_wait", BARRIER, BARRIER, PLAIN),
+	ENTRY("pthread_barrier_wait", BARRIER, BARRIER, BARRIER),
 	TRY("pthread_once", ONCE_DONE, ONCE, STASH),
 	ENTRY("pthread_join", JOIN_LAZY, THREAD, JOIN),
 	TRY("pthread_tryjoin_np", JOIN_LAZY, THREAD, STASH),
