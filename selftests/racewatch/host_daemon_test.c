@@ -220,6 +220,20 @@ TEST(config_errors_name_file_and_line)
 	free(out);
 }
 
+/* A C++ qualified name is a SYM, not SYM:LEN (the corpus's -w app::requests was refused). */
+TEST(cxx_names_are_not_taken_for_a_length)
+{
+	char *a[] = { "racewatch attach", "-p", "7", "-w", "app::requests", "-w",
+		      "net::Stats::errors:4", NULL };
+	char *b[] = { "racewatch attach", "-p", "7", "-w", "app::requests:3", NULL };
+	struct rw_watchreq r;
+
+	ASSERT_EQ(0, rw_watchreq__parse(&r, RW_CMD_ATTACH, 7, a, RW_WATCHREQ_QUIET, stderr));
+	EXPECT_EQ(2, r.nr_specs);
+	EXPECT_STREQ("app::requests", r.specs[0]);
+	EXPECT_NE(0, rw_watchreq__parse(&r, RW_CMD_ATTACH, 5, b, RW_WATCHREQ_QUIET, stderr));
+}
+
 TEST(quiet_parse_reports_options_the_daemon_cannot_honour)
 {
 	char *a[] = { "racewatch watch", "--shm", "/x", "--offset", "8", "-d", "5", "--socket",

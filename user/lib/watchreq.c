@@ -92,6 +92,14 @@ static error_t parse_ms(struct rw_watchreq *r, struct argp_state *state, const c
 	return 0;
 }
 
+/* SYM[+OFF]:LEN ends in a :LEN; the :: of a C++ name (ns::var) is not one. */
+static bool has_len(const char *spec)
+{
+	const char *colon = strrchr(spec, ':');
+
+	return colon && (colon == spec || colon[-1] != ':');
+}
+
 error_t rw_watchreq__parse_common(struct rw_watchreq *r, int key, char *arg,
 				  struct argp_state *state)
 {
@@ -106,7 +114,7 @@ error_t rw_watchreq__parse_common(struct rw_watchreq *r, int key, char *arg,
 			msg = addr_spec_error(arg);
 			if (msg)
 				FAIL(state, "invalid watch '%s': %s", arg, msg);
-		} else if (strchr(arg, ':') && !is_len(strrchr(arg, ':') + 1)) {
+		} else if (has_len(arg) && !is_len(strrchr(arg, ':') + 1)) {
 			FAIL(state, "'%s': LEN must be 1, 2, 4 or 8", arg);
 		}
 		r->specs[r->nr_specs++] = arg;
