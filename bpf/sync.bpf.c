@@ -605,7 +605,8 @@ int sync_read_enter(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_read")
 int sync_read_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
 	struct sys_args *a = bpf_map_lookup_elem(&sysargs, &tid);
 	struct rw_key key;
 	__u64 fd;
@@ -614,7 +615,8 @@ int sync_read_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	fd = a->uaddr;
 	bpf_map_delete_elem(&sysargs, &tid);
-	if (ctx->ret <= 0 || !fifo_key(fd, &key))
+	/* no longer watched while it slept in read(): nothing */
+	if (ctx->ret <= 0 || !is_target(id >> 32) || !fifo_key(fd, &key))
 		return 0;
 	return emit_pipe(RW_OP_ACQUIRE, &key);
 }
