@@ -463,6 +463,30 @@ TEST_F(hb, join_of_a_reused_pthread_t_finds_the_new_thread)
 	ASSERT_EQ(0, replay(self));
 }
 
+/*
+ * T1's exit record arrives late (after T3, which reused its pthread_t, was
+ * created, ran and exited): the second join is of T3, the newest thread
+ * with that pthread_t, not of T1 still live in the detector. Seen in the VM
+ * (corpus.ok_cxx_thread_join, intermittent).
+ */
+TEST_F(hb, join_takes_the_newest_thread_with_a_reused_pthread_t)
+{
+	stream_create(&self->s, MAIN, T1);
+	stream_access(&self->s, T1, 1, VAR, W, 1);
+	join_of(&self->s, T1);
+	stream_access(&self->s, MAIN, 1, VAR, R, 3);
+	self->s.fs_tid = T3;
+	self->s.fs_val = ST_FSBASE(T1);
+	stream_create(&self->s, MAIN, T3);
+	stream_access(&self->s, T3, 1, VAR, W, 2);
+	stream_exit(&self->s, ST_PID, T3, 0);
+	join_of(&self->s, T1);
+	stream_access(&self->s, MAIN, 1, VAR, R, 3);
+	stream_exit(&self->s, ST_PID, T1, 0);
+	ASSERT_EQ(0, replay(self));
+	EXPECT_EQ(0ULL, self->st.unresolved_joins);
+}
+
 TEST_F(hb, joining_another_thread_does_not_order)
 {
 	two_threads(&self->s);

@@ -94,10 +94,13 @@ struct rw_obj {
  * @fsbase: thread pointer of the thread; 0 for a process record
  * @is_proc: a process record (WAIT_CHILD), else a thread (JOIN)
  * @in_tree: still findable (not replaced by a newer one with the key)
+ * @slot: thread record: the exited thread's clock slot (slots grow with
+ *	creation: the larger, the newer thread)
  * @vc: the exit clock (process: the join of all its threads' exits)
  */
 struct rw_exit {
 	__u32 pid;
+	__u32 slot;
 	__u64 fsbase;
 	bool is_proc;
 	bool in_tree;
@@ -564,7 +567,8 @@ static void rw_find_fsbase_one(const void *node, VISIT which, void *ctx)
 
 	if (which != postorder && which != leaf)
 		return;
-	if (t->pid == f->pid && t->fsbase == f->fsbase && t->tid != f->not_tid)
+	if (t->pid == f->pid && t->fsbase == f->fsbase && t->tid != f->not_tid &&
+	    (!f->found || t->slot > f->found->slot))
 		f->found = t;
 }
 
@@ -572,9 +576,10 @@ static void rw_find_fsbase_one(const void *node, VISIT which, void *ctx)
  * join: the joiner learns the joined thread's clock, found by its pthread_t
  * (thread pointer). The kernel wakes the joiner when it clears the thread's
  * tid, before the thread's exit tracepoint: so the joined thread is usually
- * still live here, its user code finished. A live thread with that pointer
- * is the one joined (glibc reuses a pthread_t only after the join); else the
- * newest exit record with it.
+ * still live here, its user code finished. glibc gives a joined thread's
+ * pthread_t to a later thread, and the earlier thread's exit record may
+ * come after the later one's: the thread joined is the newest one (largest
+ * slot) with that pointer, live or exited.
  */
 static int rw_join_thread(struct rw_det *d, struct rw_thread *t, __u64 pthread)
 {
@@ -582,9 +587,9 @@ static int rw_join_thread(struct rw_det *d, struct rw_thread *t, __u64 pthread)
 	struct rw_exit *x;
 
 	twalk_r(d->threads, rw_find_fsbase_one, &f);
-	if (f.found)
-		return rw_vc__join(&t->vc, &f.found->vc);
 	x = rw_exit__find(d, false, t->pid, pthread);
+	if (f.found && (!x || f.found->slot > x->slot))
+		return rw_vc__join(&t->vc, &f.found->vc);
 	if (!x) {
 		d->st.unresolved_joins++;
 		return 0;
@@ -773,6 +778,7 @@ static int rw_exit(struct rw_det *d, struct rw_thread *t)
 	x = rw_exit__new(t->pid, t->fsbase, false);
 	if (!x)
 		return -ENOMEM;
+	x->slot = t->slot;
 	rw_vc__move(&x->vc, &t->vc);
 	err = rw_exit__add(d, x);
 	if (err)

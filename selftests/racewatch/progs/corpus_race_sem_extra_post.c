@@ -2,9 +2,10 @@
 /*
  * Corpus, racy: a counting semaphore of "work available" tokens. The waiter
  * takes the first token (posted by starter(), which wrote nothing); a
- * second thread writes the job and posts a second token the waiter never
- * takes. The waiter's read of the job is ordered after the first post
- * only: it races with the write. Watch: -w job. Expected: a race between
+ * second thread, let go by the waiter once it has its token, writes the
+ * job and posts a second token the waiter never takes. The waiter's read
+ * of the job is ordered after the first post only: it races with the
+ * write, whichever comes first in time. Watch: -w job. Expected: a race between
  * publish() and take().
  */
 #include <pthread.h>
@@ -13,12 +14,13 @@
 #include <unistd.h>
 
 long job;
-static sem_t tokens;
+static sem_t tokens, got;
 
 static __attribute__((noinline)) long take(void)
 {
 	sem_wait(&tokens);
-	usleep(60000);		/* slow to look: the second post happens meanwhile */
+	sem_post(&got);		/* tells the publisher it may go on; orders nothing back */
+	usleep(20000);
 	return job;
 }
 
@@ -35,14 +37,14 @@ static void *waiter(void *arg)
 
 static void *starter(void *arg)
 {
-	usleep(20000);		/* the waiter is blocked in sem_wait by now */
+	usleep(20000);		/* the waiter is blocked in sem_wait by now, or soon */
 	sem_post(&tokens);
 	return NULL;
 }
 
 static void *publisher(void *arg)
 {
-	usleep(40000);		/* after the waiter got the first token */
+	sem_wait(&got);		/* after the waiter took the first token */
 	publish(5);
 	return NULL;
 }
@@ -53,6 +55,7 @@ int main(void)
 	void *v;
 
 	sem_init(&tokens, 0, 0);
+	sem_init(&got, 0, 0);
 	pthread_create(&w, NULL, waiter, NULL);
 	pthread_create(&s, NULL, starter, NULL);
 	pthread_create(&p, NULL, publisher, NULL);
@@ -61,5 +64,6 @@ int main(void)
 	pthread_join(p, NULL);
 	printf("job %ld\n", (long)v);
 	sem_destroy(&tokens);
+	sem_destroy(&got);
 	return 0;
 }
