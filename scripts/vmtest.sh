@@ -10,7 +10,7 @@
 #
 # Environment: KDIR (the headers the module was built against; the kernel
 # image of the same version boots), RACEWATCH_TESTS (test-name glob),
-# VM_TIMEOUT (seconds, default 1800), VM_MEM (MiB, default 2048), V=1.
+# VM_TIMEOUT (seconds, default 4200), VM_MEM (MiB, default 2048), V=1.
 # The VM can never hang the caller: QEMU is killed at VM_TIMEOUT.
 set -euo pipefail
 
@@ -140,7 +140,7 @@ accel=tcg
 if [ -w /dev/kvm ]; then accel=kvm; fi
 log=$root.log
 set +e
-timeout --kill-after=10 "${VM_TIMEOUT:-1800}" qemu-system-x86_64 \
+timeout --kill-after=10 "${VM_TIMEOUT:-4200}" qemu-system-x86_64 \
 	-machine q35,accel=$accel -cpu max -m "${VM_MEM:-2048}" -smp 2 \
 	-nographic -no-reboot -monitor none -serial stdio -display none \
 	-kernel "$kernel" -initrd "$initrd" \
@@ -153,7 +153,7 @@ set -e
 trap 'rm -rf "$root" "$initrd" "$log"' EXIT
 
 if ! grep -q '^racewatch-vm: done' "$log"; then
-	echo "racewatch: the VM did not finish (qemu status $rc; timeout ${VM_TIMEOUT:-1800}s)" >&2
+	echo "racewatch: the VM did not finish (qemu status $rc; timeout ${VM_TIMEOUT:-4200}s)" >&2
 	[ "$mode" = tests ] && echo "racewatch-totals: 0 1 0"
 	exit 1
 fi
